@@ -1,0 +1,52 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each installs missing Debian packages, then builds Release first.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+
+.PHONY: deps build run test unit-asan fuzz format-check format bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Until the search product lands, the main job is the end-to-end engine demo.
+run: build
+	./$(BUILD)/embed demo -o $(BUILD)/demo-mlp.safetensors
+	./$(BUILD)/embed inspect $(BUILD)/demo-mlp.safetensors
+
+test: build format-check
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) unit-asan
+	$(MAKE) fuzz
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+unit-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DEMBED_SANITIZE=ON -DEMBED_PYTHON=OFF -DEMBED_BENCH=OFF -DEMBED_NATIVE=OFF
+	cmake --build build-asan -j $(JOBS) --target embed_tests
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ./embed_tests --gtest_brief=1
+
+# Each parser fuzzed briefly (FUZZ_SECONDS each) with libFuzzer + ASan/UBSan.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DEMBED_FUZZ=ON -DEMBED_PYTHON=OFF -DEMBED_BENCH=OFF -DEMBED_WERROR=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_safetensors fuzz_npy fuzz_json_config
+	for f in safetensors npy json_config; do \
+	  ./build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 fuzz/corpus/$$f || exit 1; done
+
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h')
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+bench: build
+	./$(BUILD)/bench_core --benchmark_min_time=0.5
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/core/vs_torch.py
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,39 @@
+// `embed inspect FILE`: shapes, dtypes and value ranges of .npy / .safetensors.
+#include <cstdio>
+
+#include "apps/cli/commands.h"
+#include "embed/core/ops/reduce.h"
+#include "embed/io/npy.h"
+#include "embed/io/safetensors.h"
+
+namespace embed::cli {
+
+namespace {
+void describe_tensor(const std::string& name, const Tensor& t) {
+  std::string range;
+  if (t.numel() > 0) {
+    const Tensor f = t.to(DType::f32);
+    range = fmt::format("  min {:.6g}  max {:.6g}  mean {:.6g}", min(f).item(), max(f).item(), mean(f).item());
+  }
+  std::printf("%-40s %-20s%s\n", name.c_str(), describe(t).c_str(), range.c_str());
+}
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
+int run_inspect(const std::string& path) {
+  if (ends_with(path, ".npy")) {
+    describe_tensor(path, load_npy(path));
+    return 0;
+  }
+  if (ends_with(path, ".safetensors")) {
+    const SafeTensors st = load_safetensors(path);
+    for (const auto& [k, v] : st.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
+    for (const auto& [name, t] : st.tensors) describe_tensor(name, t);
+    return 0;
+  }
+  throw Unsupported(fmt::format("'{}': inspect reads .npy and .safetensors files", path));
+}
+
+}  // namespace embed::cli

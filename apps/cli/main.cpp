@@ -1,0 +1,45 @@
+// The `embed` command: `embed <area> <verb> [options]`. Thin: parse options,
+// call the library, print. Library errors become one line on stderr and exit 1.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "apps/cli/commands.h"
+#include "embed/core/error.h"
+#include "embed/core/parallel.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
+      "Areas available in this build: demo, inspect (more arrive with tokenizer, tfidf, word2vec,\n"
+      "text, image, audio, table, graph, index and serve)."};
+  app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "threads for our loops and BLAS (default: all cores)")
+      ->check(CLI::PositiveNumber);
+
+  embed::cli::DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "train a small MLP end to end, save and reload it (safetensors)");
+  demo_cmd->add_option("--seed", demo.seed, "random seed");
+  demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::Range(1, 100000));
+  demo_cmd->add_option("-o,--output", demo.output, "where to write the trained weights");
+
+  std::string inspect_path;
+  auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy or .safetensors file");
+  inspect_cmd->add_option("file", inspect_path, "file to describe")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (threads > 0) embed::set_num_threads(threads);
+    if (*demo_cmd) return embed::cli::run_demo(demo);
+    if (*inspect_cmd) return embed::cli::run_inspect(inspect_path);
+  } catch (const embed::Error& e) {
+    std::fprintf(stderr, "embed: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "embed: unexpected error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+"""Elementwise, softmax and layer_norm: embed.cpp vs PyTorch on the same
+inputs in the same process, same thread count. Prints ours/torch time ratios
+(below 1 means we are faster)."""
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import embedcpp as E
+
+
+def best_of(fn, repeat=20):
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main():
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        E.set_num_threads(threads)
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((4096, 1024)).astype(np.float32)
+        y = rng.standard_normal((4096, 1024)).astype(np.float32)
+        w = rng.standard_normal(1024).astype(np.float32)
+        ex, ey, ew = E.Tensor(x), E.Tensor(y), E.Tensor(w)
+        tx, ty, tw = torch.tensor(x), torch.tensor(y), torch.tensor(w)
+        cases = {
+            "add [4096x1024]": (lambda: E.add(ex, ey), lambda: tx + ty),
+            "mul broadcast row": (lambda: E.mul(ex, ew), lambda: tx * tw),
+            "gelu": (lambda: E.gelu(ex), lambda: F.gelu(tx)),
+            "exp": (lambda: E.exp(ex), lambda: torch.exp(tx)),
+            "softmax last axis": (lambda: E.softmax(ex, -1), lambda: torch.softmax(tx, -1)),
+            "layer_norm 1024": (lambda: E.layer_norm(ex, [1024], ew, ew), lambda: F.layer_norm(tx, [1024], tw, tw)),
+            "sum last axis": (lambda: E.sum(ex, [-1]), lambda: tx.sum(-1)),
+        }
+        print(f"threads={threads}")
+        print(f"{'op':24s} {'ours ms':>9s} {'torch ms':>9s} {'ours/torch':>10s}")
+        with torch.no_grad():
+            for name, (ours, ref) in cases.items():
+                a, b = best_of(ours), best_of(ref)
+                print(f"{name:24s} {a * 1e3:9.3f} {b * 1e3:9.3f} {a / b:10.2f}")
+
+
+if __name__ == "__main__":
+    main()

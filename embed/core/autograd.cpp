@@ -1,0 +1,121 @@
+#include "embed/core/autograd.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "embed/core/ops/elementwise.h"
+
+namespace embed {
+
+namespace {
+thread_local bool g_grad_enabled = true;
+}
+
+bool grad_enabled() { return g_grad_enabled; }
+
+NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
+
+bool should_record(std::initializer_list<const Tensor*> inputs) {
+  if (!g_grad_enabled) return false;
+  for (const Tensor* t : inputs)
+    if (t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
+  if (!g_grad_enabled) return out;
+  bool any = false;
+  for (auto& in : inputs) {
+    if (in.defined() && in.requires_grad()) {
+      any = true;
+    } else {
+      in = Tensor();  // no gradient flows there; do not keep it alive
+    }
+  }
+  if (!any) return out;
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  out.impl().requires_grad = true;
+  out.impl().grad_fn = std::move(node);
+  return out;
+}
+
+void Tensor::backward(const Tensor& grad, bool retain_graph) const {
+  EMBED_CHECK(requires_grad(), "backward() on a tensor that does not require grad");
+  Tensor seed = grad;
+  if (!seed.defined()) {
+    EMBED_CHECK(numel() == 1, "backward() without a gradient needs a scalar, got {}", describe(*this));
+    seed = Tensor::ones(shape());
+  }
+  EMBED_CHECK(seed.shape() == shape(), "gradient {} does not match tensor {}", describe(seed), describe(*this));
+
+  // Reverse topological order by iterative DFS (graphs of RNNs can be deep).
+  // `order` owns the tensors: releasing a node below may drop the graph's last
+  // reference to an intermediate that is still to be visited.
+  std::vector<std::shared_ptr<TensorImpl>> order;
+  std::unordered_set<TensorImpl*> visited;
+  std::vector<std::pair<std::shared_ptr<TensorImpl>, std::size_t>> stack{{impl_, 0}};
+  visited.insert(impl_.get());
+  while (!stack.empty()) {
+    auto& [t, next] = stack.back();
+    const Node* node = t->grad_fn.get();
+    if (node != nullptr && next < node->inputs.size()) {
+      const Tensor& in = node->inputs[next++];
+      if (in.defined() && visited.insert(in.impl_ptr().get()).second) stack.emplace_back(in.impl_ptr(), 0);
+      continue;
+    }
+    order.push_back(t);
+    stack.pop_back();
+  }
+
+  NoGradGuard no_grad;  // gradients of gradients are not recorded
+  std::unordered_map<TensorImpl*, Tensor> grads;
+  grads[impl_.get()] = seed;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    TensorImpl* t = it->get();
+    auto found = grads.find(t);
+    if (found == grads.end()) continue;
+    Tensor g = std::move(found->second);
+    grads.erase(found);
+    if (!t->grad_fn) {
+      if (!t->requires_grad) continue;
+      // Leaf: accumulate. The first gradient is copied because backward rules
+      // may hand the same tensor to several inputs.
+      if (t->grad) {
+        Tensor acc(t->grad);
+        add_(acc, g);
+      } else {
+        t->grad = g.clone().impl_ptr();
+      }
+      continue;
+    }
+    Node& node = *t->grad_fn;
+    EMBED_CHECK(!node.released,
+                "backward through the graph of '{}' a second time; pass retain_graph=true the first time", node.name);
+    std::vector<Tensor> in_grads = node.backward(g);
+    EMBED_CHECK(in_grads.size() == node.inputs.size(), "op '{}' returned {} gradients for {} inputs", node.name,
+                in_grads.size(), node.inputs.size());
+    for (std::size_t i = 0; i < in_grads.size(); ++i) {
+      const Tensor& in = node.inputs[i];
+      if (!in.defined() || !in_grads[i].defined()) continue;
+      EMBED_CHECK(in_grads[i].shape() == in.shape(), "op '{}' gave gradient {} for input {}", node.name,
+                  describe(in_grads[i]), describe(in));
+      auto slot = grads.find(in.impl_ptr().get());
+      if (slot == grads.end()) {
+        grads.emplace(in.impl_ptr().get(), std::move(in_grads[i]));
+      } else {
+        slot->second = add(slot->second, in_grads[i]);
+      }
+    }
+    if (!retain_graph) {
+      node.released = true;
+      node.backward = nullptr;  // frees the saved tensors
+      node.inputs.clear();      // and the graph above this node
+    }
+  }
+}
+
+}  // namespace embed

@@ -1,0 +1,245 @@
+#include "embed/core/ops/nn.h"
+
+#include <cmath>
+#include <limits>
+
+#include "embed/core/autograd.h"
+#include "embed/core/ops/elementwise.h"
+#include "embed/core/ops/reduce.h"
+#include "embed/core/ops/shape.h"
+#include "embed/core/parallel.h"
+#include "embed/core/rng.h"
+
+namespace embed {
+
+namespace {
+
+// Runs f(row_in, row_out) over the rows of a contiguous [rows, n] view of
+// x moved so that `axis` is last; returns the result with the axis back.
+template <typename F>
+Tensor rowwise(const Tensor& x, int axis, F f) {
+  const int last = static_cast<int>(x.shape().size()) - 1;
+  const Tensor xc = (axis == last ? x.detach() : transpose(x.detach(), axis, last)).contiguous();
+  const std::int64_t n = xc.shape().empty() ? 1 : xc.shape().back();
+  const std::int64_t rows = n == 0 ? 0 : xc.numel() / n;
+  Tensor out = Tensor::empty(xc.shape());
+  const float* px = xc.data<float>();
+  float* po = out.data<float>();
+  parallel_for(rows, n * 4, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t r = lo; r < hi; ++r) f(px + r * n, po + r * n, n);
+  });
+  return axis == last ? out : transpose(out, axis, last).contiguous();
+}
+
+void softmax_row(const float* x, float* y, std::int64_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (std::int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
+  if (m == -std::numeric_limits<float>::infinity()) {  // every position masked
+    std::fill_n(y, n, 0.0f);
+    return;
+  }
+  float s = 0.0f;
+  for (std::int64_t i = 0; i < n; ++i) {
+    y[i] = std::exp(x[i] - m);
+    s += y[i];
+  }
+  const float inv = 1.0f / s;
+  for (std::int64_t i = 0; i < n; ++i) y[i] *= inv;
+}
+
+void log_softmax_row(const float* x, float* y, std::int64_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (std::int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
+  if (m == -std::numeric_limits<float>::infinity()) {
+    std::fill_n(y, n, -std::numeric_limits<float>::infinity());
+    return;
+  }
+  double s = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) s += std::exp(x[i] - m);
+  const float lse = m + static_cast<float>(std::log(s));
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;
+}
+
+Tensor with_mask(const Tensor& x, const Tensor& mask) { return mask.defined() ? add(x, mask) : x; }
+
+}  // namespace
+
+Tensor softmax(const Tensor& x_in, std::int64_t axis, const Tensor& mask) {
+  EMBED_CHECK(x_in.dtype() == DType::f32, "softmax needs f32, got {}", describe(x_in));
+  const Tensor x = with_mask(x_in, mask);
+  const int ax = normalize_axis(axis, x.shape().size());
+  Tensor y = rowwise(x, ax, softmax_row);
+  const Tensor yd = y.detach();
+  return record(y, "softmax", {x}, [yd, ax](const Tensor& g) {
+    // y ⊙ (g - Σ_axis g ⊙ y)
+    return std::vector<Tensor>{mul(yd, sub(g, sum(mul(g, yd), {ax}, true)))};
+  });
+}
+
+Tensor log_softmax(const Tensor& x_in, std::int64_t axis, const Tensor& mask) {
+  EMBED_CHECK(x_in.dtype() == DType::f32, "log_softmax needs f32, got {}", describe(x_in));
+  const Tensor x = with_mask(x_in, mask);
+  const int ax = normalize_axis(axis, x.shape().size());
+  Tensor y = rowwise(x, ax, log_softmax_row);
+  const Tensor yd = y.detach();
+  return record(y, "log_softmax", {x}, [yd, ax](const Tensor& g) {
+    // g - exp(y) · Σ_axis g
+    return std::vector<Tensor>{sub(g, mul(exp(yd), sum(g, {ax}, true)))};
+  });
+}
+
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, float eps) {
+  EMBED_CHECK(x.dtype() == DType::f32, "layer_norm needs f32, got {}", describe(x));
+  const std::size_t k = normalized_shape.size();
+  EMBED_CHECK(k >= 1 && k <= x.shape().size() && Shape(x.shape().end() - k, x.shape().end()) == normalized_shape,
+              "layer_norm over {} does not match the trailing axes of {}", shape_str(normalized_shape), describe(x));
+  for (const Tensor* p : {&weight, &bias})
+    EMBED_CHECK(!p->defined() || p->shape() == normalized_shape, "layer_norm affine parameter {} should be {}",
+                describe(*p), shape_str(normalized_shape));
+  const std::int64_t n = numel(normalized_shape);
+  const Tensor xc = x.detach().contiguous();
+  const std::int64_t rows = n == 0 ? 0 : xc.numel() / n;
+  const Tensor wc = weight.defined() ? weight.detach().contiguous() : Tensor();
+  const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
+  Tensor y = Tensor::empty(x.shape());
+  Tensor mean_t = Tensor::empty({rows}), rstd_t = Tensor::empty({rows});
+  const float* px = xc.data<float>();
+  const float* pw = wc.defined() ? wc.data<float>() : nullptr;
+  const float* pb = bc.defined() ? bc.data<float>() : nullptr;
+  float* py = y.data<float>();
+  float* pm = mean_t.data<float>();
+  float* pr = rstd_t.data<float>();
+  parallel_for(rows, n * 6, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t r = lo; r < hi; ++r) {
+      const float* row = px + r * n;
+      double s = 0.0;
+      for (std::int64_t i = 0; i < n; ++i) s += row[i];
+      const float mu = static_cast<float>(s / static_cast<double>(n));
+      double v = 0.0;  // two-pass variance: no cancellation
+      for (std::int64_t i = 0; i < n; ++i) v += static_cast<double>(row[i] - mu) * (row[i] - mu);
+      const float rstd = 1.0f / std::sqrt(static_cast<float>(v / static_cast<double>(n)) + eps);
+      pm[r] = mu;
+      pr[r] = rstd;
+      float* out = py + r * n;
+      for (std::int64_t i = 0; i < n; ++i) {
+        float h = (row[i] - mu) * rstd;
+        if (pw) h *= pw[i];
+        if (pb) h += pb[i];
+        out[i] = h;
+      }
+    }
+  });
+  if (!should_record({&x, &weight, &bias})) return y;
+  const bool gx = x.requires_grad(), gw = weight.defined() && weight.requires_grad(),
+             gb = bias.defined() && bias.requires_grad();
+  return record(y, "layer_norm", {x, weight, bias}, [=](const Tensor& g_in) {
+    const Tensor g = g_in.contiguous();
+    Tensor dx = gx ? Tensor::empty(xc.shape()) : Tensor();
+    Tensor dw = gw ? Tensor::zeros(normalized_shape) : Tensor();
+    Tensor db = gb ? Tensor::zeros(normalized_shape) : Tensor();
+    const float* pg = g.data<float>();
+    const float* w = wc.defined() ? wc.data<float>() : nullptr;
+    const float* xs = xc.data<float>();
+    const float* mu = mean_t.data<float>();
+    const float* rs = rstd_t.data<float>();
+    if (gx) {
+      float* pdx = dx.data<float>();
+      // dx = rstd/n · (n·ĝ - Σĝ - x̂·Σ(ĝ⊙x̂)), ĝ = g⊙γ, x̂ = (x-μ)·rstd
+      parallel_for(rows, n * 8, [&](std::int64_t lo, std::int64_t hi) {
+        for (std::int64_t r = lo; r < hi; ++r) {
+          const float* gr = pg + r * n;
+          const float* xr = xs + r * n;
+          double sg = 0.0, sgx = 0.0;
+          for (std::int64_t i = 0; i < n; ++i) {
+            const float gh = w ? gr[i] * w[i] : gr[i];
+            const float xh = (xr[i] - mu[r]) * rs[r];
+            sg += gh;
+            sgx += static_cast<double>(gh) * xh;
+          }
+          const float mg = static_cast<float>(sg / static_cast<double>(n));
+          const float mgx = static_cast<float>(sgx / static_cast<double>(n));
+          float* out = pdx + r * n;
+          for (std::int64_t i = 0; i < n; ++i) {
+            const float gh = w ? gr[i] * w[i] : gr[i];
+            const float xh = (xr[i] - mu[r]) * rs[r];
+            out[i] = rs[r] * (gh - mg - xh * mgx);
+          }
+        }
+      });
+    }
+    if (gw || gb) {
+      float* pdw = gw ? dw.data<float>() : nullptr;
+      float* pdb = gb ? db.data<float>() : nullptr;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const float* gr = pg + r * n;
+        const float* xr = xs + r * n;
+        for (std::int64_t i = 0; i < n; ++i) {
+          if (pdw) pdw[i] += gr[i] * (xr[i] - mu[r]) * rs[r];
+          if (pdb) pdb[i] += gr[i];
+        }
+      }
+    }
+    return std::vector<Tensor>{dx, dw, db};
+  });
+}
+
+Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps) {
+  EMBED_CHECK(x.dtype() == DType::f32 && x.dim() >= 1, "rms_norm needs f32 of rank >= 1, got {}", describe(x));
+  // Composed from recorded ops: the backward follows from the chain rule.
+  const Tensor r = pow(add(mean(mul(x, x), {-1}, true), eps), -0.5f);
+  Tensor y = mul(x, r);
+  if (weight.defined()) {
+    EMBED_CHECK(weight.shape() == Shape{x.shape().back()}, "rms_norm weight {} should be [{}]", describe(weight),
+                x.shape().back());
+    y = mul(y, weight);
+  }
+  return y;
+}
+
+Tensor dropout(const Tensor& x, float p, bool training, Generator& gen) {
+  EMBED_CHECK(p >= 0.0f && p <= 1.0f, "dropout probability must be in [0, 1], got {}", p);
+  if (!training || p == 0.0f) return x;
+  Tensor mask = Tensor::empty(x.shape());
+  float* pm = mask.data<float>();
+  const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
+  for (std::int64_t i = 0, n = mask.numel(); i < n; ++i) pm[i] = gen.uniform() < p ? 0.0f : scale;
+  return mul(x, mask);
+}
+
+Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_idx) {
+  EMBED_CHECK(ids.dtype() == DType::i64 || ids.dtype() == DType::i32, "embedding ids must be i32 or i64, got {}",
+              describe(ids));
+  EMBED_CHECK(weight.dtype() == DType::f32 && weight.dim() == 2, "embedding weight must be f32 [num, dim], got {}",
+              describe(weight));
+  const Tensor idx = ids.to(DType::i64).contiguous();
+  const std::int64_t num = weight.shape()[0], dim = weight.shape()[1];
+  const auto* pi = idx.data<std::int64_t>();
+  for (std::int64_t i = 0; i < idx.numel(); ++i)
+    EMBED_CHECK(pi[i] >= 0 && pi[i] < num, "embedding id {} at position {} is outside [0, {})", pi[i], i, num);
+  Shape shape = ids.shape();
+  shape.push_back(dim);
+  Tensor out = Tensor::empty(shape);
+  const Tensor wc = weight.detach().contiguous();
+  const float* pw = wc.data<float>();
+  float* po = out.data<float>();
+  parallel_for(idx.numel(), dim, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t i = lo; i < hi; ++i) std::copy_n(pw + pi[i] * dim, dim, po + i * dim);
+  });
+  return record(out, "embedding", {Tensor(), weight}, [idx, num, dim, padding_idx](const Tensor& g_in) {
+    // Scatter-add each output row's gradient into its id's row.
+    const Tensor g = g_in.contiguous();
+    Tensor dw = Tensor::zeros({num, dim});
+    const auto* ids_p = idx.data<std::int64_t>();
+    const float* pg = g.data<float>();
+    float* pd = dw.data<float>();
+    for (std::int64_t i = 0; i < idx.numel(); ++i) {
+      if (ids_p[i] == padding_idx) continue;
+      float* row = pd + ids_p[i] * dim;
+      const float* gr = pg + i * dim;
+      for (std::int64_t j = 0; j < dim; ++j) row[j] += gr[j];
+    }
+    return std::vector<Tensor>{Tensor(), dw};
+  });
+}
+
+}  // namespace embed

@@ -1,0 +1,33 @@
+// Neural-network ops with fused kernels: softmax family, normalisation,
+// dropout, embedding lookup.
+#pragma once
+
+#include "embed/core/tensor.h"
+
+namespace embed {
+
+class Generator;
+
+// exp(x - max) / Σ exp(x - max) along `axis`. `mask`, when given, is added to x
+// first (broadcast; -inf hides a position). A row that is entirely -inf gives 0s.
+// d/dx: y ⊙ (g - Σ g⊙y)
+Tensor softmax(const Tensor& x, std::int64_t axis = -1, const Tensor& mask = Tensor());
+// x - logsumexp(x). d/dx: g - softmax(x) · Σ g
+Tensor log_softmax(const Tensor& x, std::int64_t axis = -1, const Tensor& mask = Tensor());
+
+// Normalises over the last `normalized_shape.size()` axes:
+// y = (x - μ) / sqrt(σ² + eps) · γ + β with the biased variance (Ba et al. 2016).
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), float eps = 1e-5f);
+// y = x / sqrt(mean(x²) + eps) · γ over the last axis (Zhang & Sennrich 2019).
+Tensor rms_norm(const Tensor& x, const Tensor& weight = Tensor(), float eps = 1e-6f);
+
+// Zeroes each element with probability p and scales the rest by 1/(1-p) (inverted dropout).
+// Identity when !training or p = 0.
+Tensor dropout(const Tensor& x, float p, bool training, Generator& gen);
+
+// Rows of `weight` [num, dim] picked by integer `ids` (i32/i64, any shape) -> [..., dim].
+// Rows equal to padding_idx (if >= 0) get no gradient. Ids out of range throw.
+Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_idx = -1);
+
+}  // namespace embed

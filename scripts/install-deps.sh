@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests and benches need. Idempotent:
+# only missing packages are installed; works as root without prompts.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
+  libopenblas-openmp-dev libomp-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-torch
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
