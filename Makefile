@@ -35,7 +35,8 @@ fuzz: deps
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_safetensors fuzz_npy fuzz_json_config
 	for f in safetensors npy json_config; do \
-	  ./build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 fuzz/corpus/$$f || exit 1; done
+	  rm -rf build-fuzz/corpus-$$f && cp -r fuzz/corpus/$$f build-fuzz/corpus-$$f && \
+	  ./build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus-$$f || exit 1; done
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h')
 format-check:
