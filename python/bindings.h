@@ -13,5 +13,6 @@ pybind11::array tensor_to_numpy(const Tensor& t);
 
 void bind_io(pybind11::module_& m);
 void bind_nn(pybind11::module_& m);
+void bind_conv_index(pybind11::module_& m);
 
 }  // namespace embed::python

@@ -77,13 +77,16 @@ PYBIND11_MODULE(embedcpp, m) {
   py::register_exception<IoError>(m, "IoError", PyExc_OSError);
   py::register_exception<Unsupported>(m, "Unsupported", PyExc_NotImplementedError);
 
-  py::class_<Tensor>(m, "Tensor")
+  py::class_<Tensor> tensor_class(m, "Tensor");
+  tensor_class
       .def(py::init([](const py::array& a, bool requires_grad) {
              Tensor t = tensor_from_numpy(a);
              if (requires_grad) t.set_requires_grad(true);
              return t;
            }),
            py::arg("array"), py::arg("requires_grad") = false)
+      // None stands for an absent optional tensor (bias, mask, ...).
+      .def(py::init([](const py::none&) { return Tensor(); }))
       .def("numpy", &python::tensor_to_numpy)
       .def_property_readonly("shape", [](const Tensor& t) { return t.shape(); })
       .def_property_readonly("strides", [](const Tensor& t) { return t.strides(); })
@@ -99,6 +102,7 @@ PYBIND11_MODULE(embedcpp, m) {
       .def("is_contiguous", &Tensor::is_contiguous)
       .def("item", &Tensor::item)
       .def("__repr__", [](const Tensor& t) { return "Tensor(" + describe(t) + ")"; });
+  py::implicitly_convertible<py::none, Tensor>();
   py::implicitly_convertible<py::array, Tensor>();
 
   m.def("set_num_threads", &set_num_threads);
@@ -214,4 +218,5 @@ PYBIND11_MODULE(embedcpp, m) {
 
   python::bind_io(m);
   python::bind_nn(m);
+  python::bind_conv_index(m);
 }

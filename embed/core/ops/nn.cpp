@@ -183,6 +183,55 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   });
 }
 
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, float momentum, float eps) {
+  EMBED_CHECK(x.dtype() == DType::f32 && x.dim() >= 2, "batch_norm needs f32 [N, C, ...], got {}", describe(x));
+  const std::int64_t c = x.shape()[1];
+  for (const Tensor* p : {&running_mean, &running_var, &weight, &bias})
+    EMBED_CHECK(!p->defined() || (p->dtype() == DType::f32 && p->shape() == Shape{c}),
+                "batch_norm per-channel tensor {} should be f32 [{}]", describe(*p), c);
+  EMBED_CHECK(training || (running_mean.defined() && running_var.defined()),
+              "batch_norm in eval mode needs running_mean and running_var");
+  Shape channel_shape(x.shape().size(), 1);  // [1, C, 1, ...] broadcasts over x
+  channel_shape[1] = c;
+  Axes axes{0};
+  std::int64_t count = x.shape()[0];
+  for (std::int64_t d = 2; d < x.dim(); ++d) {
+    axes.push_back(d);
+    count *= x.shape()[d];
+  }
+  Tensor y;
+  if (training) {
+    EMBED_CHECK(count > 1, "batch_norm in training needs more than one value per channel, got {}", describe(x));
+    // Composed from recorded ops, so the backward is the chain rule through
+    // the batch statistics.
+    const Tensor mu = mean(x, axes, true);
+    const Tensor centred = sub(x, mu);
+    const Tensor v = mean(mul(centred, centred), axes, true);
+    y = mul(centred, pow(add(v, eps), -0.5f));
+    if (running_mean.defined() && running_var.defined()) {
+      NoGradGuard no_grad;
+      const Tensor mu_c = mu.contiguous(), v_c = v.contiguous();
+      const float* pm = mu_c.data<float>();
+      const float* pv = v_c.data<float>();
+      float* rm = running_mean.data<float>();
+      float* rv = running_var.data<float>();
+      const float unbias = static_cast<float>(count) / static_cast<float>(count - 1);
+      for (std::int64_t i = 0; i < c; ++i) {
+        rm[i] = (1.0f - momentum) * rm[i] + momentum * pm[i];
+        rv[i] = (1.0f - momentum) * rv[i] + momentum * pv[i] * unbias;
+      }
+    }
+  } else {
+    const Tensor rm = reshape(running_mean.detach(), channel_shape);
+    const Tensor rstd = pow(add(reshape(running_var.detach(), channel_shape), eps), -0.5f);
+    y = mul(sub(x, rm), rstd);
+  }
+  if (weight.defined()) y = mul(y, reshape(weight, channel_shape));
+  if (bias.defined()) y = add(y, reshape(bias, channel_shape));
+  return y;
+}
+
 Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps) {
   EMBED_CHECK(x.dtype() == DType::f32 && x.dim() >= 1, "rms_norm needs f32 of rank >= 1, got {}", describe(x));
   // Composed from recorded ops: the backward follows from the chain rule.

@@ -19,6 +19,14 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis = -1, const Tensor& mask =
 // y = (x - μ) / sqrt(σ² + eps) · γ + β with the biased variance (Ba et al. 2016).
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), float eps = 1e-5f);
+// Batch normalisation (Ioffe & Szegedy 2015) of x [N, C, ...] per channel C.
+// training: normalises with the batch mean and biased variance over every axis
+// but 1, and (when running_mean/running_var are given) updates them in place:
+// r ← (1 - momentum)·r + momentum·batch statistic, with the unbiased variance,
+// as PyTorch does. Otherwise normalises with the running statistics.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = true,
+                  float momentum = 0.1f, float eps = 1e-5f);
 // y = x / sqrt(mean(x²) + eps) · γ over the last axis (Zhang & Sennrich 2019).
 Tensor rms_norm(const Tensor& x, const Tensor& weight = Tensor(), float eps = 1e-6f);
 
