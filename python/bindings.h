@@ -14,5 +14,6 @@ pybind11::array tensor_to_numpy(const Tensor& t);
 void bind_io(pybind11::module_& m);
 void bind_nn(pybind11::module_& m);
 void bind_conv_index(pybind11::module_& m);
+void bind_modules(pybind11::module_& m);
 
 }  // namespace embed::python

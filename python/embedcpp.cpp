@@ -219,4 +219,5 @@ PYBIND11_MODULE(embedcpp, m) {
   python::bind_io(m);
   python::bind_nn(m);
   python::bind_conv_index(m);
+  python::bind_modules(m);
 }

@@ -51,4 +51,11 @@ class Module {
   bool training_ = true;
 };
 
+// A module with one input and one output: what Sequential chains.
+class Unary : public Module {
+ public:
+  virtual Tensor forward(const Tensor& x) = 0;
+  Tensor operator()(const Tensor& x) { return forward(x); }
+};
+
 }  // namespace embed::nn
