@@ -1,6 +1,7 @@
 """Elementwise, softmax and layer_norm: embed.cpp vs PyTorch on the same
-inputs in the same process, same thread count. Prints ours/torch time ratios
-(below 1 means we are faster)."""
+inputs in the same process, same thread count. Prints the best times and the
+median of paired ours/torch time ratios (below 1 means we are faster)."""
+import statistics
 import time
 
 import numpy as np
@@ -10,14 +11,22 @@ import torch.nn.functional as F
 import embedcpp as E
 
 
-def best_of(fn, repeat=20):
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
+def paired_ratio(ours, ref, rounds=41):
+    """Times ours and ref alternately, so drift in machine speed (this is a
+    shared VM) hits both alike; returns the best times and the median of the
+    per-round ratios."""
+    ours(), ref()
+    a, b, ratios = [], [], []
+    for _ in range(rounds):
         t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+        ours()
+        t1 = time.perf_counter()
+        ref()
+        t2 = time.perf_counter()
+        a.append(t1 - t)
+        b.append(t2 - t1)
+        ratios.append((t1 - t) / (t2 - t1))
+    return min(a), min(b), statistics.median(ratios)
 
 
 def main():
@@ -43,8 +52,8 @@ def main():
         print(f"{'op':24s} {'ours ms':>9s} {'torch ms':>9s} {'ours/torch':>10s}")
         with torch.no_grad():
             for name, (ours, ref) in cases.items():
-                a, b = best_of(ours), best_of(ref)
-                print(f"{name:24s} {a * 1e3:9.3f} {b * 1e3:9.3f} {a / b:10.2f}")
+                a, b, ratio = paired_ratio(ours, ref)
+                print(f"{name:24s} {a * 1e3:9.3f} {b * 1e3:9.3f} {ratio:10.2f}")
 
 
 if __name__ == "__main__":

@@ -8,18 +8,91 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "embed/core/error.h"
 
 namespace embed {
 
-std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
-  constexpr std::size_t kAlign = 64;  // a cache line; AVX-512 loads stay aligned
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheBuffers = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCacheBuffers = false;
+#else
+constexpr bool kCacheBuffers = true;
+#endif
+#else
+constexpr bool kCacheBuffers = true;
+#endif
+
+constexpr std::size_t kAlign = 64;                  // a cache line; AVX-512 loads stay aligned
+constexpr std::size_t kMinCached = 1 << 20;         // smaller blocks are cheap for malloc
+constexpr std::size_t kCacheCapacity = 1ull << 29;  // 512 MiB held at most
+
+// Freed large blocks by exact (rounded) size. Thread-safe.
+class BufferCache {
+ public:
+  void* take(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = free_.find(bytes);
+    if (it == free_.end()) return nullptr;
+    void* p = it->second;
+    free_.erase(it);
+    held_ -= bytes;
+    return p;
+  }
+  void give(void* p, std::size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (held_ + bytes <= kCacheCapacity) {
+        free_.emplace(bytes, p);
+        held_ += bytes;
+        return;
+      }
+    }
+    std::free(p);
+  }
+  std::size_t release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [bytes, p] : free_) std::free(p);
+    free_.clear();
+    return std::exchange(held_, 0);
+  }
+  ~BufferCache() { release(); }
+
+ private:
+  std::mutex mutex_;
+  std::multimap<std::size_t, void*> free_;
+  std::size_t held_ = 0;
+};
+
+BufferCache& buffer_cache() {
+  static BufferCache cache;
+  return cache;
+}
+
+}  // namespace
+
+std::size_t release_cached_buffers() { return buffer_cache().release(); }
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, bool zero_fill) {
   const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded);
+  const bool cached = kCacheBuffers && rounded >= kMinCached;
+  void* p = cached ? buffer_cache().take(rounded) : nullptr;
+  if (p == nullptr) p = std::aligned_alloc(kAlign, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, rounded);
-  std::shared_ptr<void> owner(p, [](void* q) { std::free(q); });
+  if (zero_fill) std::memset(p, 0, rounded);
+  std::shared_ptr<void> owner(p, [rounded, cached](void* q) {
+    if (cached)
+      buffer_cache().give(q, rounded);
+    else
+      std::free(q);
+  });
   return std::shared_ptr<Storage>(new Storage(p, nbytes, std::move(owner)));
 }
 

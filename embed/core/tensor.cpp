@@ -9,10 +9,10 @@ namespace embed {
 
 namespace {
 
-std::shared_ptr<TensorImpl> make_impl(const Shape& shape, DType dtype) {
+std::shared_ptr<TensorImpl> make_impl(const Shape& shape, DType dtype, bool zero_fill) {
   for (auto d : shape) EMBED_CHECK(d >= 0, "negative dimension in shape {}", shape_str(shape));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = Storage::allocate(static_cast<std::size_t>(numel(shape)) * dtype_size(dtype));
+  impl->storage = Storage::allocate(static_cast<std::size_t>(numel(shape)) * dtype_size(dtype), zero_fill);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -59,8 +59,9 @@ void convert_from(const Tensor& src, To* dst) {
 
 }  // namespace
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) { return Tensor(make_impl(shape, dtype)); }
-Tensor Tensor::zeros(const Shape& shape, DType dtype) { return Tensor(make_impl(shape, dtype)); }
+// empty skips the zero fill: a kernel that writes every element should not pay for it twice.
+Tensor Tensor::empty(const Shape& shape, DType dtype) { return Tensor(make_impl(shape, dtype, false)); }
+Tensor Tensor::zeros(const Shape& shape, DType dtype) { return Tensor(make_impl(shape, dtype, true)); }
 
 Tensor Tensor::ones(const Shape& shape, DType dtype) {
   Tensor t = empty(shape, dtype);

@@ -5,6 +5,7 @@
 #include "embed/core/autograd.h"
 #include "embed/core/ops/reduce.h"
 #include "embed/core/parallel.h"
+#include "embed/core/vec_math.h"
 
 namespace embed {
 
@@ -66,7 +67,20 @@ Tensor binary_kernel(const Tensor& a, const Tensor& b, const char* op, F f) {
         ob += k * sb[d];
       }
       float* orow = o + row * inner;
-      for (std::int64_t j = 0; j < inner; ++j) orow[j] = f(pa[oa + j * ia], pb[ob + j * ib]);
+      const float* ra = pa + oa;
+      const float* rb = pb + ob;
+      // Unit and zero inner strides (the common broadcasts) get loops the compiler vectorises.
+      if (ia == 1 && ib == 1) {
+        for (std::int64_t j = 0; j < inner; ++j) orow[j] = f(ra[j], rb[j]);
+      } else if (ia == 1 && ib == 0) {
+        const float vb = *rb;
+        for (std::int64_t j = 0; j < inner; ++j) orow[j] = f(ra[j], vb);
+      } else if (ia == 0 && ib == 1) {
+        const float va = *ra;
+        for (std::int64_t j = 0; j < inner; ++j) orow[j] = f(va, rb[j]);
+      } else {
+        for (std::int64_t j = 0; j < inner; ++j) orow[j] = f(ra[j * ia], rb[j * ib]);
+      }
     }
   });
   return out;
@@ -171,7 +185,7 @@ Tensor neg(const Tensor& x) {
 
 Tensor exp(const Tensor& x) {
   return unary(
-      x, "exp", [](float v) { return std::exp(v); }, [](float, float y, float g) { return g * y; });
+      x, "exp", [](float v) { return vec::exp(v); }, [](float, float y, float g) { return g * y; });
 }
 
 Tensor log(const Tensor& x) {
@@ -214,47 +228,43 @@ Tensor gelu(const Tensor& x, GeluApprox approx) {
   if (approx == GeluApprox::tanh) {
     return unary(
         x, "gelu_tanh",
-        [](float v) { return 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + kGeluCoeff * v * v * v))); },
+        [](float v) { return 0.5f * v * (1.0f + vec::tanh(kSqrt2OverPi * (v + kGeluCoeff * v * v * v))); },
         [](float v, float, float g) {
-          const float t = std::tanh(kSqrt2OverPi * (v + kGeluCoeff * v * v * v));
+          const float t = vec::tanh(kSqrt2OverPi * (v + kGeluCoeff * v * v * v));
           const float dinner = kSqrt2OverPi * (1.0f + 3.0f * kGeluCoeff * v * v);
           return g * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dinner);
         });
   }
   return unary(
-      x, "gelu", [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); },
+      // Φ(x) = erfc(-x/√2)/2 keeps full relative precision in the negative tail.
+      x, "gelu", [](float v) { return 0.5f * v * vec::erfc(-v * kInvSqrt2); },
       // d/dx x·Φ(x) = Φ(x) + x·φ(x)
       [](float v, float, float g) {
-        const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
-        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
+        const float cdf = 0.5f * vec::erfc(-v * kInvSqrt2);
+        const float pdf = kInvSqrt2Pi * vec::exp(-0.5f * v * v);
         return g * (cdf + v * pdf);
       });
 }
 
 Tensor silu(const Tensor& x) {
   return unary(
-      x, "silu", [](float v) { return v / (1.0f + std::exp(-v)); },
+      x, "silu", [](float v) { return v / (1.0f + vec::exp(-v)); },
       [](float v, float, float g) {
-        const float s = 1.0f / (1.0f + std::exp(-v));
+        const float s = 1.0f / (1.0f + vec::exp(-v));
         return g * s * (1.0f + v * (1.0f - s));
       });
 }
 
 Tensor tanh(const Tensor& x) {
   return unary(
-      x, "tanh", [](float v) { return std::tanh(v); }, [](float, float y, float g) { return g * (1.0f - y * y); });
+      x, "tanh", [](float v) { return vec::tanh(v); }, [](float, float y, float g) { return g * (1.0f - y * y); });
 }
 
 Tensor sigmoid(const Tensor& x) {
   return unary(
       x, "sigmoid",
-      // Two branches keep exp() from overflowing for large |v|.
-      [](float v) {
-        if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
-        const float e = std::exp(v);
-        return e / (1.0f + e);
-      },
-      [](float, float y, float g) { return g * y * (1.0f - y); });
+      // vec::exp saturates to +inf, so 1/(1 + e^-v) is exact at both ends.
+      [](float v) { return 1.0f / (1.0f + vec::exp(-v)); }, [](float, float y, float g) { return g * y * (1.0f - y); });
 }
 
 Tensor leaky_relu(const Tensor& x, float slope) {

@@ -9,6 +9,7 @@
 #include "embed/core/ops/shape.h"
 #include "embed/core/parallel.h"
 #include "embed/core/rng.h"
+#include "embed/core/vec_math.h"
 
 namespace embed {
 
@@ -32,31 +33,22 @@ Tensor rowwise(const Tensor& x, int axis, F f) {
 }
 
 void softmax_row(const float* x, float* y, std::int64_t n) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (std::int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
+  const float m = vec::max(x, n);
   if (m == -std::numeric_limits<float>::infinity()) {  // every position masked
     std::fill_n(y, n, 0.0f);
     return;
   }
-  float s = 0.0f;
-  for (std::int64_t i = 0; i < n; ++i) {
-    y[i] = std::exp(x[i] - m);
-    s += y[i];
-  }
-  const float inv = 1.0f / s;
+  const float inv = 1.0f / vec::sum_indexed(n, [m, x, y](std::int64_t i) { return y[i] = vec::exp(x[i] - m); });
   for (std::int64_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
 void log_softmax_row(const float* x, float* y, std::int64_t n) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (std::int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
+  const float m = vec::max(x, n);
   if (m == -std::numeric_limits<float>::infinity()) {
     std::fill_n(y, n, -std::numeric_limits<float>::infinity());
     return;
   }
-  double s = 0.0;
-  for (std::int64_t i = 0; i < n; ++i) s += std::exp(x[i] - m);
-  const float lse = m + static_cast<float>(std::log(s));
+  const float lse = m + std::log(vec::sum_of(x, n, [m](float v) { return vec::exp(v - m); }));
   for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;
 }
 
@@ -112,12 +104,10 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   parallel_for(rows, n * 6, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t r = lo; r < hi; ++r) {
       const float* row = px + r * n;
-      double s = 0.0;
-      for (std::int64_t i = 0; i < n; ++i) s += row[i];
-      const float mu = static_cast<float>(s / static_cast<double>(n));
-      double v = 0.0;  // two-pass variance: no cancellation
-      for (std::int64_t i = 0; i < n; ++i) v += static_cast<double>(row[i] - mu) * (row[i] - mu);
-      const float rstd = 1.0f / std::sqrt(static_cast<float>(v / static_cast<double>(n)) + eps);
+      const float mu = vec::sum(row, n) / static_cast<float>(n);
+      // two-pass variance: no cancellation
+      const float v = vec::sum_of(row, n, [mu](float a) { return (a - mu) * (a - mu); });
+      const float rstd = 1.0f / std::sqrt(v / static_cast<float>(n) + eps);
       pm[r] = mu;
       pr[r] = rstd;
       float* out = py + r * n;

@@ -8,6 +8,7 @@
 #include "embed/core/ops/elementwise.h"
 #include "embed/core/ops/shape.h"
 #include "embed/core/parallel.h"
+#include "embed/core/vec_math.h"
 
 namespace embed {
 
@@ -62,10 +63,7 @@ Tensor sum_axis_kernel(const Tensor& xc, int axis) {
   if (p.inner == 1) {
     parallel_for(p.outer, p.n, [&](std::int64_t lo, std::int64_t hi) {
       for (std::int64_t i = lo; i < hi; ++i) {
-        const float* row = x + i * p.n;
-        double acc = 0.0;  // double keeps long sums exact to float precision
-        for (std::int64_t k = 0; k < p.n; ++k) acc += row[k];
-        o[i] = static_cast<float>(acc);
+        o[i] = vec::sum(x + i * p.n, p.n);
       }
     });
   } else {
