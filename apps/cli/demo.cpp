@@ -9,6 +9,7 @@
 #include "embed/core/ops/elementwise.h"
 #include "embed/core/ops/loss.h"
 #include "embed/core/ops/reduce.h"
+#include "embed/core/progress.h"
 #include "embed/nn/layers.h"
 #include "embed/nn/optim.h"
 
@@ -56,7 +57,9 @@ int run_demo(const DemoOptions& o) {
   nn::Adam opt(net.parameters(), {.lr = 0.02f});
   std::printf("embed demo: 2-layer MLP (2-64-2, tanh) on two spirals, %lld points, Adam, %d steps\n",
               static_cast<long long>(x.shape()[0]), o.steps);
+  Progress progress("training", o.steps, "steps");
   for (int step = 0; step <= o.steps; ++step) {
+    check_interrupted("training");
     opt.zero_grad();
     const Tensor logits = net.forward(x);
     const Tensor loss = cross_entropy(logits, y);
@@ -67,7 +70,9 @@ int run_demo(const DemoOptions& o) {
     if (step == o.steps) break;
     loss.backward();
     opt.step();
+    progress.advance();
   }
+  progress.finish();
   net.save(o.output);
   Generator other(o.seed + 1);
   SpiralNet reloaded(other);

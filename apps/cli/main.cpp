@@ -7,6 +7,7 @@
 #include "apps/cli/commands.h"
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
+#include "embed/core/progress.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -30,10 +31,14 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("file", inspect_path, "file to describe")->required();
 
   CLI11_PARSE(app, argc, argv);
+  embed::install_interrupt_handler();
   try {
     if (threads > 0) embed::set_num_threads(threads);
     if (*demo_cmd) return embed::cli::run_demo(demo);
     if (*inspect_cmd) return embed::cli::run_inspect(inspect_path);
+  } catch (const embed::Interrupted& e) {
+    std::fprintf(stderr, "embed: %s\n", e.what());
+    return 130;  // the shell's code for "ended by SIGINT"
   } catch (const embed::Error& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());
     return 1;

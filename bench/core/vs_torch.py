@@ -39,6 +39,9 @@ def main():
         w = rng.standard_normal(1024).astype(np.float32)
         ex, ey, ew = E.Tensor(x), E.Tensor(y), E.Tensor(w)
         tx, ty, tw = torch.tensor(x), torch.tensor(y), torch.tensor(w)
+        # Leaves that require grad, for the forward+backward cases.
+        gx, hx = E.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        eg, tg = E.Tensor(y), torch.tensor(y)
         cases = {
             "add [4096x1024]": (lambda: E.add(ex, ey), lambda: tx + ty),
             "mul broadcast row": (lambda: E.mul(ex, ew), lambda: tx * tw),
@@ -47,13 +50,16 @@ def main():
             "softmax last axis": (lambda: E.softmax(ex, -1), lambda: torch.softmax(tx, -1)),
             "layer_norm 1024": (lambda: E.layer_norm(ex, [1024], ew, ew), lambda: F.layer_norm(tx, [1024], tw, tw)),
             "sum last axis": (lambda: E.sum(ex, [-1]), lambda: tx.sum(-1)),
+            "gelu fwd+bwd": (lambda: E.gelu(gx).backward(eg), lambda: F.gelu(hx).backward(tg)),
+            "softmax fwd+bwd": (lambda: E.softmax(gx, -1).backward(eg), lambda: torch.softmax(hx, -1).backward(tg)),
+            "layer_norm fwd+bwd": (lambda: E.layer_norm(gx, [1024], ew, ew).backward(eg),
+                                   lambda: F.layer_norm(hx, [1024], tw, tw).backward(tg)),
         }
         print(f"threads={threads}")
         print(f"{'op':24s} {'ours ms':>9s} {'torch ms':>9s} {'ours/torch':>10s}")
-        with torch.no_grad():
-            for name, (ours, ref) in cases.items():
-                a, b, ratio = paired_ratio(ours, ref)
-                print(f"{name:24s} {a * 1e3:9.3f} {b * 1e3:9.3f} {ratio:10.2f}")
+        for name, (ours, ref) in cases.items():
+            a, b, ratio = paired_ratio(ours, ref)
+            print(f"{name:24s} {a * 1e3:9.3f} {b * 1e3:9.3f} {ratio:10.2f}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,13 @@ class Unsupported : public Error {
   using Error::Error;
 };
 
+// Long work stopped at a safe point because the user asked (Ctrl-C); see
+// embed/core/progress.h. Nothing was left half-written.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace embed
 
 // Precondition check: throws embed::InvalidArgument with a formatted message.

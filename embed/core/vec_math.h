@@ -18,8 +18,9 @@
 namespace embed::vec {
 
 inline float exp(float x) {
-  // Above kLo the result is a normal float; up to kHi = ln(FLT_MAX) it is finite.
-  constexpr float kLo = -86.6f, kHi = 88.72283f;
+  // Above kLo the result is a normal float. Clamping at 89 (past ln(FLT_MAX)
+  // = 88.72) lets p·2^n overflow to +inf by itself for large x.
+  constexpr float kLo = -86.6f, kHi = 89.0f;
   const float xc = x != x ? 0.0f : std::min(std::max(x, kLo), kHi);
   // n = round(x / ln2) by the 1.5·2^23 trick: std::floor does not vectorise
   // under GCC's default -ftrapping-math.
@@ -38,7 +39,6 @@ inline float exp(float x) {
   // 2^n as 2 · 2^(n-1): n reaches 128 just below kHi, one past the largest exponent
   const float half_scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 126) << 23);
   float y = p * half_scale * 2.0f;
-  y = x > kHi ? std::numeric_limits<float>::infinity() : y;
   y = x < kLo ? 0.0f : y;
   return x != x ? x : y;
 }

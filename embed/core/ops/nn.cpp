@@ -15,21 +15,32 @@ namespace embed {
 
 namespace {
 
-// Runs f(row_in, row_out) over the rows of a contiguous [rows, n] view of
-// x moved so that `axis` is last; returns the result with the axis back.
+// Runs f(row_a, row_b, row_out, n) over the rows of contiguous [rows, n]
+// copies of a and b (same shape; b may be null) with `axis` moved last;
+// returns the result with the axis back in place.
 template <typename F>
-Tensor rowwise(const Tensor& x, int axis, F f) {
-  const int last = static_cast<int>(x.shape().size()) - 1;
-  const Tensor xc = (axis == last ? x.detach() : transpose(x.detach(), axis, last)).contiguous();
-  const std::int64_t n = xc.shape().empty() ? 1 : xc.shape().back();
-  const std::int64_t rows = n == 0 ? 0 : xc.numel() / n;
-  Tensor out = Tensor::empty(xc.shape());
-  const float* px = xc.data<float>();
+Tensor rowwise2(const Tensor& a, const Tensor* b, int axis, F f) {
+  const int last = static_cast<int>(a.shape().size()) - 1;
+  const auto axis_last = [&](const Tensor& t) {
+    return (axis == last ? t.detach() : transpose(t.detach(), axis, last)).contiguous();
+  };
+  const Tensor ac = axis_last(a);
+  const Tensor bc = b ? axis_last(*b) : Tensor();
+  const std::int64_t n = ac.shape().empty() ? 1 : ac.shape().back();
+  const std::int64_t rows = n == 0 ? 0 : ac.numel() / n;
+  Tensor out = Tensor::empty(ac.shape());
+  const float* pa = ac.data<float>();
+  const float* pb = b ? bc.data<float>() : nullptr;
   float* po = out.data<float>();
   parallel_for(rows, n * 4, [&](std::int64_t lo, std::int64_t hi) {
-    for (std::int64_t r = lo; r < hi; ++r) f(px + r * n, po + r * n, n);
+    for (std::int64_t r = lo; r < hi; ++r) f(pa + r * n, pb ? pb + r * n : nullptr, po + r * n, n);
   });
   return axis == last ? out : transpose(out, axis, last).contiguous();
+}
+
+template <typename F>
+Tensor rowwise(const Tensor& x, int axis, F f) {
+  return rowwise2(x, nullptr, axis, [&f](const float* a, const float*, float* o, std::int64_t n) { f(a, o, n); });
 }
 
 void softmax_row(const float* x, float* y, std::int64_t n) {
@@ -63,8 +74,11 @@ Tensor softmax(const Tensor& x_in, std::int64_t axis, const Tensor& mask) {
   Tensor y = rowwise(x, ax, softmax_row);
   const Tensor yd = y.detach();
   return record(y, "softmax", {x}, [yd, ax](const Tensor& g) {
-    // y ⊙ (g - Σ_axis g ⊙ y)
-    return std::vector<Tensor>{mul(yd, sub(g, sum(mul(g, yd), {ax}, true)))};
+    // y ⊙ (g - Σ_axis g ⊙ y), one fused pass per row
+    return std::vector<Tensor>{rowwise2(yd, &g, ax, [](const float* py, const float* pg, float* o, std::int64_t n) {
+      const float dot = vec::sum_indexed(n, [py, pg](std::int64_t i) { return py[i] * pg[i]; });
+      for (std::int64_t i = 0; i < n; ++i) o[i] = py[i] * (pg[i] - dot);
+    })};
   });
 }
 
@@ -75,8 +89,11 @@ Tensor log_softmax(const Tensor& x_in, std::int64_t axis, const Tensor& mask) {
   Tensor y = rowwise(x, ax, log_softmax_row);
   const Tensor yd = y.detach();
   return record(y, "log_softmax", {x}, [yd, ax](const Tensor& g) {
-    // g - exp(y) · Σ_axis g
-    return std::vector<Tensor>{sub(g, mul(exp(yd), sum(g, {ax}, true)))};
+    // g - exp(y) · Σ_axis g, one fused pass per row
+    return std::vector<Tensor>{rowwise2(yd, &g, ax, [](const float* py, const float* pg, float* o, std::int64_t n) {
+      const float total = vec::sum(pg, n);
+      for (std::int64_t i = 0; i < n; ++i) o[i] = pg[i] - vec::exp(py[i]) * total;
+    })};
   });
 }
 
@@ -139,20 +156,17 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         for (std::int64_t r = lo; r < hi; ++r) {
           const float* gr = pg + r * n;
           const float* xr = xs + r * n;
-          double sg = 0.0, sgx = 0.0;
-          for (std::int64_t i = 0; i < n; ++i) {
-            const float gh = w ? gr[i] * w[i] : gr[i];
-            const float xh = (xr[i] - mu[r]) * rs[r];
-            sg += gh;
-            sgx += static_cast<double>(gh) * xh;
-          }
-          const float mg = static_cast<float>(sg / static_cast<double>(n));
-          const float mgx = static_cast<float>(sgx / static_cast<double>(n));
+          const float m = mu[r], rstd = rs[r];
+          const float inv_n = 1.0f / static_cast<float>(n);
+          const float mg =
+              inv_n * (w ? vec::sum_indexed(n, [gr, w](std::int64_t i) { return gr[i] * w[i]; }) : vec::sum(gr, n));
+          const float mgx = inv_n * rstd * vec::sum_indexed(n, [gr, w, xr, m](std::int64_t i) {
+                              return (w ? gr[i] * w[i] : gr[i]) * (xr[i] - m);
+                            });
           float* out = pdx + r * n;
           for (std::int64_t i = 0; i < n; ++i) {
             const float gh = w ? gr[i] * w[i] : gr[i];
-            const float xh = (xr[i] - mu[r]) * rs[r];
-            out[i] = rs[r] * (gh - mg - xh * mgx);
+            out[i] = rstd * (gh - mg - (xr[i] - m) * rstd * mgx);
           }
         }
       });
@@ -160,14 +174,19 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     if (gw || gb) {
       float* pdw = gw ? dw.data<float>() : nullptr;
       float* pdb = gb ? db.data<float>() : nullptr;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const float* gr = pg + r * n;
-        const float* xr = xs + r * n;
-        for (std::int64_t i = 0; i < n; ++i) {
-          if (pdw) pdw[i] += gr[i] * (xr[i] - mu[r]) * rs[r];
-          if (pdb) pdb[i] += gr[i];
+      // Threads take disjoint column ranges and walk every row: no races, and
+      // each column sums its rows in the same order for any thread count.
+      parallel_for(n, rows * 3, [&](std::int64_t lo, std::int64_t hi) {
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const float* gr = pg + r * n;
+          const float* xr = xs + r * n;
+          const float m = mu[r], rstd = rs[r];
+          if (pdw)
+            for (std::int64_t i = lo; i < hi; ++i) pdw[i] += gr[i] * (xr[i] - m) * rstd;
+          if (pdb)
+            for (std::int64_t i = lo; i < hi; ++i) pdb[i] += gr[i];
         }
-      }
+      });
     }
     return std::vector<Tensor>{dx, dw, db};
   });
