@@ -56,6 +56,16 @@ void convert_bytes(const unsigned char* src, std::int64_t n, To* dst) {
   }
 }
 
+// 16-bit floats (IEEE half or bfloat16) widened by `widen`.
+template <typename Widen>
+void convert_half(const unsigned char* src, std::int64_t n, float* dst, Widen widen) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint16_t h;
+    std::memcpy(&h, src + 2 * i, 2);
+    dst[i] = widen(h);
+  }
+}
+
 Tensor decode(const DTypeInfo& info, const unsigned char* p, const Shape& shape, const std::shared_ptr<void>& owner,
               const std::string& file, const std::string& tname) {
   const std::int64_t n = numel(shape);
@@ -71,21 +81,11 @@ Tensor decode(const DTypeInfo& info, const unsigned char* p, const Shape& shape,
     convert_bytes<float>(p, n, t.data<float>());
   else if (dt == "F64")
     convert_bytes<double>(p, n, t.data<float>());
-  else if (dt == "F16") {
-    float* o = t.data<float>();
-    for (std::int64_t i = 0; i < n; ++i) {
-      std::uint16_t h;
-      std::memcpy(&h, p + 2 * i, 2);
-      o[i] = f16_to_f32(h);
-    }
-  } else if (dt == "BF16") {
-    float* o = t.data<float>();
-    for (std::int64_t i = 0; i < n; ++i) {
-      std::uint16_t h;
-      std::memcpy(&h, p + 2 * i, 2);
-      o[i] = bf16_to_f32(h);
-    }
-  } else if (dt == "I32")
+  else if (dt == "F16")
+    convert_half(p, n, t.data<float>(), f16_to_f32);
+  else if (dt == "BF16")
+    convert_half(p, n, t.data<float>(), bf16_to_f32);
+  else if (dt == "I32")
     convert_bytes<std::int32_t>(p, n, t.data<std::int32_t>());
   else if (dt == "I64")
     convert_bytes<std::int64_t>(p, n, t.data<std::int64_t>());
