@@ -110,8 +110,10 @@ PYBIND11_MODULE(embedcpp, m) {
 
   // elementwise
   m.def("add", py::overload_cast<const Tensor&, const Tensor&>(&add));
+  m.def("add", py::overload_cast<const Tensor&, float>(&add));
   m.def("sub", &embed::sub);
   m.def("mul", py::overload_cast<const Tensor&, const Tensor&>(&mul));
+  m.def("mul", py::overload_cast<const Tensor&, float>(&mul));
   m.def("div", &embed::div);
   m.def("neg", &neg);
   m.def("exp", &embed::exp);
