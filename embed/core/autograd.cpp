@@ -82,11 +82,17 @@ void Tensor::backward(const Tensor& grad, bool retain_graph) const {
     grads.erase(found);
     if (!t->grad_fn) {
       if (!t->requires_grad) continue;
-      // Leaf: accumulate. The first gradient is copied because backward rules
-      // may hand the same tensor to several inputs.
+      // Leaf: accumulate. The first gradient is adopted when nothing else
+      // can see it (this handle and its buffer are the only references, so
+      // no other input, saved tensor or caller's seed shares the memory);
+      // otherwise copied, because backward rules may hand one tensor to several inputs.
       if (t->grad) {
         Tensor acc(t->grad);
         add_(acc, g);
+      } else if (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+                 g.offset() == 0 &&
+                 g.storage()->nbytes() == static_cast<std::size_t>(g.numel()) * dtype_size(g.dtype())) {
+        t->grad = g.impl_ptr();
       } else {
         t->grad = g.clone().impl_ptr();
       }

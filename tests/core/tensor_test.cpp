@@ -120,3 +120,21 @@ TEST(Rng, SameSeedSameStream) {
   EXPECT_NE(x, Tensor::randn({100}, c).to_vector<float>());
   for (int i = 0; i < 1000; ++i) EXPECT_LT(a.below(7), 7u);
 }
+
+TEST(Autograd, LeafGradientNeverAliasesTheCallersSeed) {
+  // reshape's backward hands back a view of the seed; accumulating a second
+  // backward into .grad must not write into the caller's tensor.
+  Tensor x = Tensor::zeros({2, 2});
+  x.set_requires_grad(true);
+  const Tensor seed = Tensor::ones({4});
+  embed::reshape(x, {4}).backward(seed);
+  embed::reshape(x, {4}).backward(seed);
+  EXPECT_EQ(x.grad().to_vector<float>(), std::vector<float>(4, 2.0f));
+  EXPECT_EQ(seed.to_vector<float>(), std::vector<float>(4, 1.0f));
+  // A fresh gradient nobody else holds is adopted, and later ones add into it.
+  Tensor w = Tensor::ones({3});
+  w.set_requires_grad(true);
+  embed::sum(embed::mul(w, w)).backward();
+  embed::sum(embed::mul(w, w)).backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), std::vector<float>(3, 4.0f));
+}
