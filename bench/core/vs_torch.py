@@ -1,6 +1,6 @@
 """Elementwise, softmax and layer_norm: embed.cpp vs PyTorch on the same
 inputs in the same process, same thread count. Prints the best times and the
-median of paired ours/torch time ratios (below 1 means we are faster)."""
+median of per-round ours/torch time ratios (below 1 means we are faster)."""
 import statistics
 import time
 
@@ -11,22 +11,28 @@ import torch.nn.functional as F
 import embedcpp as E
 
 
-def paired_ratio(ours, ref, rounds=41):
-    """Times ours and ref alternately, so drift in machine speed (this is a
-    shared VM) hits both alike; returns the best times and the median of the
+def paired_ratio(ours, ref, rounds=9, reps=20):
+    """Alternates blocks: `reps` calls of ours, then `reps` of ref, and
+    keeps the fastest call of each block. Blocks keep each library's working
+    set warm (single alternating calls made each evict the other's buffers
+    from cache), and alternating them lets drift in machine speed (a shared
+    VM) hit both alike. Returns the best times and the median of the
     per-round ratios."""
     ours(), ref()
-    a, b, ratios = [], [], []
+
+    def block(fn):
+        best = float("inf")
+        for _ in range(reps):
+            t = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    a, b = [], []
     for _ in range(rounds):
-        t = time.perf_counter()
-        ours()
-        t1 = time.perf_counter()
-        ref()
-        t2 = time.perf_counter()
-        a.append(t1 - t)
-        b.append(t2 - t1)
-        ratios.append((t1 - t) / (t2 - t1))
-    return min(a), min(b), statistics.median(ratios)
+        a.append(block(ours))
+        b.append(block(ref))
+    return min(a), min(b), statistics.median(x / y for x, y in zip(a, b))
 
 
 def main():
@@ -57,6 +63,11 @@ def main():
         }
         print(f"threads={threads}")
         print(f"{'op':24s} {'ours ms':>9s} {'torch ms':>9s} {'ours/torch':>10s}")
+        # Warm both thread pools and allocators at this thread count first:
+        # the first cases after a thread-count change otherwise pay for it.
+        for ours, ref in cases.values():
+            for _ in range(5):
+                ours(), ref()
         for name, (ours, ref) in cases.items():
             a, b, ratio = paired_ratio(ours, ref)
             print(f"{name:24s} {a * 1e3:9.3f} {b * 1e3:9.3f} {ratio:10.2f}")
