@@ -42,6 +42,12 @@ void bind_nn(py::module_& m) {
       }),
       py::arg("params"), py::arg("lr") = 1e-3f, py::arg("betas") = std::make_pair(0.9f, 0.999f), py::arg("eps") = 1e-8f,
       py::arg("weight_decay") = 0.0f, py::arg("decoupled") = false);
+  py::class_<nn::SparseAdam, nn::Optimizer>(m, "SparseAdam")
+      .def(py::init([](std::vector<Tensor> params, float lr, std::pair<float, float> betas, float eps) {
+             return new nn::SparseAdam(std::move(params), {lr, betas.first, betas.second, eps});
+           }),
+           py::arg("params"), py::arg("lr") = 1e-3f, py::arg("betas") = std::make_pair(0.9f, 0.999f),
+           py::arg("eps") = 1e-8f);
   m.def("clip_grad_norm", &nn::clip_grad_norm);
   m.def("warmup_linear", &nn::warmup_linear);
   m.def("warmup_cosine", &nn::warmup_cosine);

@@ -59,11 +59,13 @@ void bind_modules(py::module_& m) {
            }),
            py::arg("in_features"), py::arg("out_features"), py::arg("bias") = true, py::arg("seed") = 0);
   UnaryClass<nn::Embedding>(m, "Embedding")
-      .def(py::init([](std::int64_t num, std::int64_t dim, std::int64_t padding_idx, std::uint64_t seed) {
-             Generator gen(seed);
-             return std::make_shared<nn::Embedding>(num, dim, gen, padding_idx);
-           }),
-           py::arg("num_embeddings"), py::arg("embedding_dim"), py::arg("padding_idx") = -1, py::arg("seed") = 0);
+      .def(py::init(
+               [](std::int64_t num, std::int64_t dim, std::int64_t padding_idx, bool sparse_grad, std::uint64_t seed) {
+                 Generator gen(seed);
+                 return std::make_shared<nn::Embedding>(num, dim, gen, padding_idx, sparse_grad);
+               }),
+           py::arg("num_embeddings"), py::arg("embedding_dim"), py::arg("padding_idx") = -1,
+           py::arg("sparse_grad") = false, py::arg("seed") = 0);
   UnaryClass<nn::LayerNorm>(m, "LayerNorm")
       .def(py::init<std::int64_t, float>(), py::arg("dim"), py::arg("eps") = 1e-5f);
   py::class_<nn::BatchNorm, Unary, std::shared_ptr<nn::BatchNorm>>(m, "BatchNorm");

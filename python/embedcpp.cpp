@@ -13,6 +13,7 @@
 #include "embed/core/ops/shape.h"
 #include "embed/core/parallel.h"
 #include "embed/core/rng.h"
+#include "embed/core/row_sparse.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -94,6 +95,15 @@ PYBIND11_MODULE(embedcpp, m) {
       .def_property("requires_grad", &Tensor::requires_grad, [](Tensor& t, bool on) { t.set_requires_grad(on); })
       .def_property_readonly(
           "grad", [](const Tensor& t) -> py::object { return t.grad().defined() ? py::cast(t.grad()) : py::none(); })
+      // (row ids, values) when the stored gradient is row-sparse, else None.
+      .def_property_readonly("sparse_grad",
+                             [](const Tensor& t) -> py::object {
+                               const Tensor g = t.stored_grad();
+                               if (!is_row_sparse(g)) return py::none();
+                               const Tensor values =
+                                   Tensor::from_storage(g.storage(), g.shape(), g.dtype(), g.offset());
+                               return py::make_tuple(row_ids(g), values);
+                             })
       .def("zero_grad", &Tensor::zero_grad)
       .def("backward", &Tensor::backward, py::arg("grad") = Tensor(), py::arg("retain_graph") = false)
       .def("detach", &Tensor::detach)
@@ -182,7 +192,8 @@ PYBIND11_MODULE(embedcpp, m) {
         return dropout(x, p, training, gen);
       },
       py::arg("x"), py::arg("p"), py::arg("training") = true, py::arg("seed") = 0);
-  m.def("embedding", &embedding, py::arg("ids"), py::arg("weight"), py::arg("padding_idx") = -1);
+  m.def("embedding", &embedding, py::arg("ids"), py::arg("weight"), py::arg("padding_idx") = -1,
+        py::arg("sparse_grad") = false);
 
   // losses
   auto reduction = [](const std::string& r) {

@@ -4,12 +4,44 @@
 #include <unordered_set>
 
 #include "embed/core/ops/elementwise.h"
+#include "embed/core/row_sparse.h"
 
 namespace embed {
 
 namespace {
+
 thread_local bool g_grad_enabled = true;
+
+// Adds g into a leaf's .grad. The first dense gradient is adopted when
+// nothing else can see it (this handle and its buffer are the only
+// references, so no other input, saved tensor or caller's seed shares the
+// memory), otherwise copied, because backward rules may hand one tensor to
+// several inputs. Row-sparse gradients stay sparse while only sparse ones
+// arrive; a dense one turns the sum dense.
+void accumulate_into_leaf(TensorImpl& leaf, Tensor g) {
+  if (!leaf.grad) {
+    const bool unshared = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+                          g.offset() == 0 &&
+                          g.storage()->nbytes() == static_cast<std::size_t>(g.numel()) * dtype_size(g.dtype());
+    leaf.grad = is_row_sparse(g) || unshared ? g.impl_ptr() : g.clone().impl_ptr();
+    return;
+  }
+  Tensor acc(leaf.grad);
+  if (is_row_sparse(acc)) {
+    if (is_row_sparse(g)) {
+      leaf.grad = add_row_sparse(acc, g).impl_ptr();
+      return;
+    }
+    acc = to_dense(acc);
+    leaf.grad = acc.impl_ptr();
+  }
+  if (is_row_sparse(g))
+    add_rows_into(acc, g);
+  else
+    add_(acc, g);
 }
+
+}  // namespace
 
 bool grad_enabled() { return g_grad_enabled; }
 
@@ -82,20 +114,7 @@ void Tensor::backward(const Tensor& grad, bool retain_graph) const {
     grads.erase(found);
     if (!t->grad_fn) {
       if (!t->requires_grad) continue;
-      // Leaf: accumulate. The first gradient is adopted when nothing else
-      // can see it (this handle and its buffer are the only references, so
-      // no other input, saved tensor or caller's seed shares the memory);
-      // otherwise copied, because backward rules may hand one tensor to several inputs.
-      if (t->grad) {
-        Tensor acc(t->grad);
-        add_(acc, g);
-      } else if (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
-                 g.offset() == 0 &&
-                 g.storage()->nbytes() == static_cast<std::size_t>(g.numel()) * dtype_size(g.dtype())) {
-        t->grad = g.impl_ptr();
-      } else {
-        t->grad = g.clone().impl_ptr();
-      }
+      accumulate_into_leaf(*t, std::move(g));
       continue;
     }
     Node& node = *t->grad_fn;
@@ -107,6 +126,17 @@ void Tensor::backward(const Tensor& grad, bool retain_graph) const {
     for (std::size_t i = 0; i < in_grads.size(); ++i) {
       const Tensor& in = node.inputs[i];
       if (!in.defined() || !in_grads[i].defined()) continue;
+      if (is_row_sparse(in_grads[i])) {
+        EMBED_CHECK(dense_shape(in_grads[i]) == in.shape(), "op '{}' gave row-sparse gradient {} for input {}",
+                    node.name, describe(in_grads[i]), describe(in));
+        // Leaves keep it sparse (an optimizer can update just those rows);
+        // anywhere else the ops downstream expect dense gradients.
+        if (in.is_leaf()) {
+          accumulate_into_leaf(in.impl(), std::move(in_grads[i]));
+          continue;
+        }
+        in_grads[i] = to_dense(in_grads[i]);
+      }
       EMBED_CHECK(in_grads[i].shape() == in.shape(), "op '{}' gave gradient {} for input {}", node.name,
                   describe(in_grads[i]), describe(in));
       auto slot = grads.find(in.impl_ptr().get());

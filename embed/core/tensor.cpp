@@ -4,6 +4,7 @@
 
 #include "embed/core/autograd.h"
 #include "embed/core/rng.h"
+#include "embed/core/row_sparse.h"
 
 namespace embed {
 
@@ -172,6 +173,11 @@ Tensor Tensor::to(DType target) const {
     case DType::u8: convert_from(*this, out.data<std::uint8_t>()); break;
   }
   return out;
+}
+
+Tensor Tensor::grad() const {
+  const Tensor g = stored_grad();
+  return g.defined() && g.impl().sparse_rows ? to_dense(g) : g;
 }
 
 Tensor& Tensor::set_requires_grad(bool on) {

@@ -32,6 +32,11 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;  // accumulated gradient of a leaf
   std::shared_ptr<Node> grad_fn;     // the op that produced this tensor, if recorded
+  // Set when this tensor is a row-sparse gradient (embed/core/row_sparse.h):
+  // the i64 ids (sorted, unique) of the rows it holds; its own data are those
+  // rows' values, and dense_rows is the row count of the full tensor.
+  std::shared_ptr<TensorImpl> sparse_rows;
+  std::int64_t dense_rows = 0;
 };
 
 class Tensor {
@@ -90,7 +95,10 @@ class Tensor {
   // Marks a leaf as a parameter to differentiate; throws on a non-leaf.
   Tensor& set_requires_grad(bool on = true);
   bool is_leaf() const { return impl().grad_fn == nullptr; }
-  Tensor grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
+  // The accumulated gradient, always dense (a row-sparse one is expanded).
+  Tensor grad() const;
+  // The gradient as stored: row-sparse after a sparse embedding backward.
+  Tensor stored_grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
   void set_grad(const Tensor& g) const { impl_->grad = g.impl_; }
   void zero_grad() const { impl_->grad.reset(); }
   // Back-propagate from this tensor. `grad` defaults to 1 for a scalar.

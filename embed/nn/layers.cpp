@@ -20,7 +20,8 @@ Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias, Generator& gen
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
 
-Embedding::Embedding(std::int64_t num, std::int64_t dim, Generator& gen, std::int64_t padding) : padding_idx(padding) {
+Embedding::Embedding(std::int64_t num, std::int64_t dim, Generator& gen, std::int64_t padding, bool sparse)
+    : padding_idx(padding), sparse_grad(sparse) {
   EMBED_CHECK(num > 0 && dim > 0, "Embedding sizes must be positive, got {} x {}", num, dim);
   EMBED_CHECK(padding < num, "padding_idx {} outside [0, {})", padding, num);
   Tensor w = Tensor::randn({num, dim}, gen);
@@ -28,7 +29,7 @@ Embedding::Embedding(std::int64_t num, std::int64_t dim, Generator& gen, std::in
   weight = register_parameter("weight", w);
 }
 
-Tensor Embedding::forward(const Tensor& ids) { return embedding(ids, weight, padding_idx); }
+Tensor Embedding::forward(const Tensor& ids) { return embedding(ids, weight, padding_idx, sparse_grad); }
 
 LayerNorm::LayerNorm(std::int64_t dim, float eps_) : eps(eps_) {
   weight = register_parameter("weight", Tensor::ones({dim}));

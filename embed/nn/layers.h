@@ -22,12 +22,16 @@ class Linear : public Unary {
 };
 
 // Rows of a [num, dim] table, N(0, 1) initialised; padding row zeroed.
+// sparse_grad: the weight's gradient is row-sparse (SGD without momentum and
+// SparseAdam then update only the rows a batch used).
 class Embedding : public Unary {
  public:
-  Embedding(std::int64_t num, std::int64_t dim, Generator& gen, std::int64_t padding_idx = -1);
+  Embedding(std::int64_t num, std::int64_t dim, Generator& gen, std::int64_t padding_idx = -1,
+            bool sparse_grad = false);
   Tensor forward(const Tensor& ids) override;
   Tensor weight;
   std::int64_t padding_idx;
+  bool sparse_grad;
 };
 
 class LayerNorm : public Unary {

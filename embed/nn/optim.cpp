@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "embed/core/autograd.h"
+#include "embed/core/row_sparse.h"
 
 namespace embed::nn {
 
@@ -23,10 +24,33 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params)
   momentum_.resize(params_.size());
 }
 
+namespace {
+
+// Calls f(row pointer of p, row pointer of the gradient, width) for each row a row-sparse gradient holds.
+template <typename F>
+void for_each_sparse_row(const Tensor& p, const Tensor& grad, F f) {
+  const Tensor ids = row_ids(grad);
+  const std::int64_t width = p.shape()[0] == 0 ? 0 : p.numel() / p.shape()[0];
+  for (std::int64_t k = 0; k < ids.numel(); ++k) {
+    const std::int64_t r = ids.data<std::int64_t>()[k];
+    f(r, p.data<float>() + r * width, grad.data<float>() + k * width, width);
+  }
+}
+
+}  // namespace
+
 void SGD::step() {
   NoGradGuard no_grad;
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    const Tensor g_t = params_[i].grad();
+    const Tensor stored = params_[i].stored_grad();
+    if (stored.defined() && is_row_sparse(stored) && opt_.momentum == 0.0f && opt_.weight_decay == 0.0f) {
+      // Plain SGD on a row-sparse gradient: only the rows it holds move.
+      for_each_sparse_row(params_[i], stored, [this](std::int64_t, float* p, const float* g, std::int64_t w) {
+        for (std::int64_t j = 0; j < w; ++j) p[j] -= lr_ * g[j];
+      });
+      continue;
+    }
+    const Tensor g_t = params_[i].grad();  // dense (momentum and decay touch every row)
     if (!g_t.defined()) continue;
     const Tensor gc = g_t.contiguous();
     float* p = params_[i].data<float>();
@@ -82,10 +106,48 @@ void Adam::step() {
   }
 }
 
+SparseAdam::SparseAdam(std::vector<Tensor> params, SparseAdamOptions o) : Optimizer(std::move(params), o.lr), opt_(o) {
+  EMBED_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "SparseAdam betas must be in [0, 1)");
+  for (const Tensor& p : params_) {
+    EMBED_CHECK(p.dim() >= 1, "SparseAdam parameters need a row axis, got {}", describe(p));
+    m_.push_back(Tensor::zeros(p.shape()));
+    v_.push_back(Tensor::zeros(p.shape()));
+  }
+  t_.assign(params_.size(), 0);
+}
+
+void SparseAdam::step() {
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Tensor g = params_[i].stored_grad();
+    if (!g.defined()) continue;
+    EMBED_CHECK(is_row_sparse(g),
+                "SparseAdam needs row-sparse gradients (an embedding with sparse_grad), got a dense one for {}",
+                describe(params_[i]));
+    const std::int64_t t = ++t_[i];
+    const float bc1 = 1.0f - std::pow(opt_.beta1, static_cast<float>(t));
+    const float bc2 = 1.0f - std::pow(opt_.beta2, static_cast<float>(t));
+    const float step_size = lr_ * std::sqrt(bc2) / bc1;
+    const std::int64_t width = params_[i].shape()[0] == 0 ? 0 : params_[i].numel() / params_[i].shape()[0];
+    float* m = m_[i].data<float>();
+    float* v = v_[i].data<float>();
+    for_each_sparse_row(params_[i], g, [&](std::int64_t r, float* p, const float* gr, std::int64_t w) {
+      float* mr = m + r * width;
+      float* vr = v + r * width;
+      for (std::int64_t j = 0; j < w; ++j) {
+        mr[j] = opt_.beta1 * mr[j] + (1.0f - opt_.beta1) * gr[j];
+        vr[j] = opt_.beta2 * vr[j] + (1.0f - opt_.beta2) * gr[j] * gr[j];
+        p[j] -= step_size * mr[j] / (std::sqrt(vr[j]) + opt_.eps);
+      }
+    });
+  }
+}
+
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
   double total = 0.0;
   for (const Tensor& p : params) {
-    const Tensor g = p.grad();
+    // A row-sparse gradient's rows are unique, so its values have the dense norm.
+    const Tensor g = p.stored_grad();
     if (!g.defined()) continue;
     for (float v : g.to_vector<float>()) total += static_cast<double>(v) * v;
   }
@@ -93,12 +155,13 @@ float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
   const float coef = max_norm / (norm + 1e-6f);
   if (coef < 1.0f) {
     for (const Tensor& p : params) {
-      Tensor g = p.grad();
+      const Tensor g = p.stored_grad();
       if (!g.defined()) continue;
-      g = g.contiguous();
+      // Scaled in place: a leaf's gradient buffer is its own (autograd copies
+      // anything shared), and a row-sparse one stays sparse.
+      EMBED_CHECK(g.is_contiguous(), "clip_grad_norm: gradient {} is not contiguous", describe(g));
       float* d = g.data<float>();
       for (std::int64_t j = 0; j < g.numel(); ++j) d[j] *= coef;
-      p.set_grad(g);
     }
   }
   return norm;

@@ -26,7 +26,8 @@ struct SGDOptions {
   float lr = 0.01f, momentum = 0.0f, dampening = 0.0f, weight_decay = 0.0f;
   bool nesterov = false;
 };
-// g ← g + λp; b ← μb + (1-τ)g (b = g at the first step); g ← g + μb (nesterov) or b; p ← p - ηg
+// g ← g + λp; b ← μb + (1-τ)g (b = g at the first step); g ← g + μb (nesterov) or b; p ← p - ηg.
+// With a row-sparse gradient and no momentum or decay, only the rows it holds move.
 class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, SGDOptions options);
@@ -51,6 +52,24 @@ class Adam : public Optimizer {
   AdamOptions opt_;
   std::vector<Tensor> m_, v_;
   std::int64_t t_ = 0;
+};
+
+struct SparseAdamOptions {
+  float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+};
+// PyTorch's SparseAdam, a "lazy" Adam for row-sparse gradients (embedding
+// tables): only the rows present in a step's gradient update their moments
+// and values: m_r ← β1m_r + (1-β1)g_r; v_r ← β2v_r + (1-β2)g_r²;
+// p_r ← p_r - η·√(1-β2ᵗ)/(1-β1ᵗ) · m_r / (√v_r + ε), t = this parameter's step count.
+class SparseAdam : public Optimizer {
+ public:
+  SparseAdam(std::vector<Tensor> params, SparseAdamOptions options);
+  void step() override;
+
+ private:
+  SparseAdamOptions opt_;
+  std::vector<Tensor> m_, v_;
+  std::vector<std::int64_t> t_;
 };
 
 // Scales all gradients by max_norm / (‖g‖ + 1e-6) when the global L2 norm ‖g‖

@@ -10,6 +10,7 @@
 #include "embed/core/ops/reduce.h"
 #include "embed/core/ops/shape.h"
 #include "embed/core/rng.h"
+#include "embed/core/row_sparse.h"
 
 using embed::Tensor;
 
@@ -137,4 +138,31 @@ TEST(Autograd, LeafGradientNeverAliasesTheCallersSeed) {
   embed::sum(embed::mul(w, w)).backward();
   embed::sum(embed::mul(w, w)).backward();
   EXPECT_EQ(w.grad().to_vector<float>(), std::vector<float>(3, 4.0f));
+}
+
+TEST(RowSparse, CoalesceAddAndDensify) {
+  const Tensor ids = Tensor::from_vector<std::int64_t>({4, 1, 4}, {3});
+  const Tensor values = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {3, 2});
+  const Tensor g = embed::coalesce_rows(ids, values, 5);
+  ASSERT_TRUE(embed::is_row_sparse(g));
+  EXPECT_EQ(embed::row_ids(g).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 4}));
+  EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{3, 4, 6, 8}));
+  EXPECT_EQ(embed::dense_shape(g), (embed::Shape{5, 2}));
+  const Tensor sum = embed::add_row_sparse(
+      g, embed::coalesce_rows(Tensor::from_vector<std::int64_t>({0}, {1}), Tensor::ones({1, 2}), 5));
+  EXPECT_EQ(embed::to_dense(sum).to_vector<float>(), (std::vector<float>{1, 1, 3, 4, 0, 0, 0, 0, 6, 8}));
+  EXPECT_THROW(embed::coalesce_rows(Tensor::from_vector<std::int64_t>({5}, {1}), Tensor::ones({1, 2}), 5),
+               embed::InvalidArgument);
+  EXPECT_THROW(embed::add_rows_into(Tensor::zeros({4, 2}), g), embed::InvalidArgument);
+}
+
+TEST(RowSparse, EmbeddingGradientStaysSparseOnTheLeaf) {
+  Tensor w = Tensor::ones({6, 3});
+  w.set_requires_grad(true);
+  const Tensor ids = Tensor::from_vector<std::int64_t>({2, 5, 2}, {3});
+  embed::sum(embed::embedding(ids, w, 5, true)).backward();
+  ASSERT_TRUE(embed::is_row_sparse(w.stored_grad()));
+  EXPECT_EQ(embed::row_ids(w.stored_grad()).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(w.grad().shape(), (embed::Shape{6, 3}));  // grad() is dense
+  EXPECT_EQ(w.grad().at<float>(6), 2.0f);
 }

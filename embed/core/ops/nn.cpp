@@ -9,6 +9,7 @@
 #include "embed/core/ops/shape.h"
 #include "embed/core/parallel.h"
 #include "embed/core/rng.h"
+#include "embed/core/row_sparse.h"
 #include "embed/core/vec_math.h"
 
 namespace embed {
@@ -264,7 +265,7 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& gen) {
   return mul(x, mask);
 }
 
-Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_idx) {
+Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_idx, bool sparse_grad) {
   EMBED_CHECK(ids.dtype() == DType::i64 || ids.dtype() == DType::i32, "embedding ids must be i32 or i64, got {}",
               describe(ids));
   EMBED_CHECK(weight.dtype() == DType::f32 && weight.dim() == 2, "embedding weight must be f32 [num, dim], got {}",
@@ -283,12 +284,25 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_i
   parallel_for(idx.numel(), dim, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t i = lo; i < hi; ++i) std::copy_n(pw + pi[i] * dim, dim, po + i * dim);
   });
-  return record(out, "embedding", {Tensor(), weight}, [idx, num, dim, padding_idx](const Tensor& g_in) {
-    // Scatter-add each output row's gradient into its id's row.
+  return record(out, "embedding", {Tensor(), weight}, [idx, num, dim, padding_idx, sparse_grad](const Tensor& g_in) {
     const Tensor g = g_in.contiguous();
-    Tensor dw = Tensor::zeros({num, dim});
     const auto* ids_p = idx.data<std::int64_t>();
     const float* pg = g.data<float>();
+    if (sparse_grad) {
+      // Only the rows looked up (padding excluded), summed per id.
+      std::vector<std::int64_t> keep;
+      for (std::int64_t i = 0; i < idx.numel(); ++i)
+        if (ids_p[i] != padding_idx) keep.push_back(i);
+      const auto k = static_cast<std::int64_t>(keep.size());
+      Tensor rows = Tensor::empty({k}, DType::i64), values = Tensor::empty({k, dim});
+      for (std::int64_t j = 0; j < k; ++j) {
+        rows.data<std::int64_t>()[j] = ids_p[keep[j]];
+        std::copy_n(pg + keep[j] * dim, dim, values.data<float>() + j * dim);
+      }
+      return std::vector<Tensor>{Tensor(), coalesce_rows(rows, values, num)};
+    }
+    // Scatter-add each output row's gradient into its id's row.
+    Tensor dw = Tensor::zeros({num, dim});
     float* pd = dw.data<float>();
     for (std::int64_t i = 0; i < idx.numel(); ++i) {
       if (ids_p[i] == padding_idx) continue;

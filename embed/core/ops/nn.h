@@ -36,6 +36,9 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& gen);
 
 // Rows of `weight` [num, dim] picked by integer `ids` (i32/i64, any shape) -> [..., dim].
 // Rows equal to padding_idx (if >= 0) get no gradient. Ids out of range throw.
-Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_idx = -1);
+// The gradient scatter-adds each output row into its id's row: into a dense
+// [num, dim] table, or with sparse_grad into a row-sparse one that holds only
+// the ids seen (embed/core/row_sparse.h; PyTorch's sparse=True).
+Tensor embedding(const Tensor& ids, const Tensor& weight, std::int64_t padding_idx = -1, bool sparse_grad = false);
 
 }  // namespace embed
