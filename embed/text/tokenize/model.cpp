@@ -1,0 +1,167 @@
+#include "embed/text/tokenize/model.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "embed/core/error.h"
+#include "embed/text/tokenize/utf8.h"
+
+namespace embed::text {
+
+namespace {
+
+struct ByteAlphabet {
+  std::array<char32_t, 256> to_char{};
+  ByteAlphabet() {
+    char32_t next = 256;
+    for (int b = 0; b < 256; ++b) {
+      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      to_char[b] = printable ? static_cast<char32_t>(b) : next++;
+    }
+  }
+};
+
+const ByteAlphabet& byte_alphabet() {
+  static const ByteAlphabet alphabet;
+  return alphabet;
+}
+
+}  // namespace
+
+char32_t byte_to_unicode(unsigned char b) { return byte_alphabet().to_char[b]; }
+
+int unicode_to_byte(char32_t c) {
+  const auto& t = byte_alphabet().to_char;
+  const auto it = std::find(t.begin(), t.end(), c);
+  return it == t.end() ? -1 : static_cast<int>(it - t.begin());
+}
+
+WordPiece::WordPiece(Vocab vocab, WordPieceOptions options) : vocab_(std::move(vocab)), opt_(std::move(options)) {
+  const auto unk = vocab_.find(opt_.unk_token);
+  EMBED_CHECK(unk.has_value(), "WordPiece: the unknown token '{}' is not in the vocabulary", opt_.unk_token);
+  unk_id_ = *unk;
+}
+
+void WordPiece::encode(const std::u32string& piece, std::vector<Token>& out) const {
+  const std::size_t n = piece.size();
+  if (n == 0) return;
+  if (n > opt_.max_input_chars_per_word) {
+    out.push_back({unk_id_, 0, n});
+    return;
+  }
+  // Byte offset of each character in the word's UTF-8, so substrings are slices.
+  std::string word;
+  std::vector<std::size_t> at(n + 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    at[i] = word.size();
+    append_utf8(word, piece[i]);
+  }
+  at[n] = word.size();
+  const std::size_t first = out.size();
+  std::string candidate;
+  for (std::size_t start = 0; start < n;) {
+    std::size_t end = n;
+    std::int64_t found = -1;
+    for (; end > start; --end) {
+      candidate.assign(start > 0 ? opt_.continuing_prefix : std::string());
+      candidate.append(word, at[start], at[end] - at[start]);
+      if (const auto id = vocab_.find(candidate)) {
+        found = *id;
+        break;
+      }
+    }
+    if (found < 0) {  // some part has no token: the whole word is unknown
+      out.resize(first);
+      out.push_back({unk_id_, 0, n});
+      return;
+    }
+    out.push_back({found, start, end});
+    start = end;
+  }
+}
+
+Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options)
+    : vocab_(std::move(vocab)), opt_(std::move(options)) {
+  if (!opt_.unk_token.empty()) {
+    const auto unk = vocab_.find(opt_.unk_token);
+    EMBED_CHECK(unk.has_value(), "BPE: the unknown token '{}' is not in the vocabulary", opt_.unk_token);
+    unk_id_ = *unk;
+  }
+  EMBED_CHECK(vocab_.size() < (std::int64_t{1} << 31), "BPE vocabulary of {} tokens is too large", vocab_.size());
+  const std::size_t prefix = opt_.continuing_prefix.size();
+  for (std::size_t rank = 0; rank < merges.size(); ++rank) {
+    const auto& [a, b] = merges[rank];
+    const auto ia = vocab_.find(a), ib = vocab_.find(b);
+    // The merged token drops b's continuation prefix ("un" + "##do" -> "undo").
+    const std::string joined = a + (prefix && b.compare(0, prefix, opt_.continuing_prefix) == 0 ? b.substr(prefix) : b);
+    const auto im = vocab_.find(joined);
+    EMBED_CHECK_AS(FormatError, ia && ib && im, "BPE merge {} ('{}' '{}') uses a token missing from the vocabulary",
+                   rank + 1, a, b);
+    merges_.emplace(pair_key(*ia, *ib), Merge{static_cast<std::int64_t>(rank), *im});  // first rank wins
+  }
+}
+
+void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
+  if (piece.empty()) return;
+  struct Symbol {
+    std::int64_t id;
+    std::size_t start, end;  // characters of the piece
+  };
+  std::vector<Symbol> symbols;
+  std::string s;
+  if (opt_.byte_level) {
+    std::string bytes;
+    for (std::size_t i = 0; i < piece.size(); ++i) {
+      bytes.clear();
+      append_utf8(bytes, piece[i]);
+      for (unsigned char b : bytes) {
+        s.clear();
+        append_utf8(s, byte_to_unicode(b));
+        const auto id = vocab_.find(s);
+        EMBED_CHECK(id.has_value(), "byte-level BPE vocabulary lacks the symbol for byte {}", static_cast<int>(b));
+        symbols.push_back({*id, i, i + 1});
+      }
+    }
+  } else {
+    for (std::size_t i = 0; i < piece.size(); ++i) {
+      s = i > 0 ? opt_.continuing_prefix : std::string();
+      append_utf8(s, piece[i]);
+      if (i + 1 == piece.size()) s += opt_.end_of_word_suffix;
+      if (const auto id = vocab_.find(s)) {
+        symbols.push_back({*id, i, i + 1});
+      } else if (unk_id_ >= 0) {
+        symbols.push_back({unk_id_, i, i + 1});
+      }
+    }
+  }
+  // Repeatedly merge every occurrence of the lowest-ranked adjacent pair,
+  // left to right (GPT-2's reference loop).
+  while (symbols.size() > 1) {
+    std::int64_t best = std::numeric_limits<std::int64_t>::max();
+    std::uint64_t best_key = 0;
+    for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
+      const auto it = merges_.find(pair_key(symbols[i].id, symbols[i + 1].id));
+      if (it != merges_.end() && it->second.rank < best) {
+        best = it->second.rank;
+        best_key = it->first;
+      }
+    }
+    if (best == std::numeric_limits<std::int64_t>::max()) break;
+    const std::int64_t merged = merges_.at(best_key).merged;
+    std::vector<Symbol> next;
+    next.reserve(symbols.size());
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+      if (i + 1 < symbols.size() && pair_key(symbols[i].id, symbols[i + 1].id) == best_key) {
+        next.push_back({merged, symbols[i].start, symbols[i + 1].end});
+        ++i;
+      } else {
+        next.push_back(symbols[i]);
+      }
+    }
+    symbols = std::move(next);
+  }
+  for (const Symbol& sym : symbols) out.push_back({sym.id, sym.start, sym.end});
+}
+
+}  // namespace embed::text

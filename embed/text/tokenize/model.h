@@ -1,0 +1,84 @@
+// Tokenizer models: one pre-tokenized piece (a run of characters) -> tokens.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "embed/text/tokenize/vocab.h"
+
+namespace embed::text {
+
+struct Token {
+  std::int64_t id;
+  std::size_t start, end;  // the characters of the piece it covers
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual void encode(const std::u32string& piece, std::vector<Token>& out) const = 0;
+  virtual const Vocab& vocab() const = 0;
+};
+
+struct WordPieceOptions {
+  std::string unk_token = "[UNK]";
+  std::string continuing_prefix = "##";
+  std::size_t max_input_chars_per_word = 100;
+};
+
+// WordPiece encoding (BERT; Wu et al. 2016): greedy longest match from the
+// left, pieces after the first carry the "##" prefix; a word longer than
+// max_input_chars_per_word, or one that cannot be covered, is one [UNK].
+class WordPiece : public Model {
+ public:
+  WordPiece(Vocab vocab, WordPieceOptions options = {});
+  void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  const Vocab& vocab() const override { return vocab_; }
+  const WordPieceOptions& options() const { return opt_; }
+
+ private:
+  Vocab vocab_;
+  WordPieceOptions opt_;
+  std::int64_t unk_id_;
+};
+
+struct BpeOptions {
+  bool byte_level = false;         // symbols are UTF-8 bytes in GPT-2's byte-to-unicode alphabet
+  std::string unk_token;           // for characters outside the vocabulary (empty: drop them)
+  std::string continuing_prefix;   // on every symbol but a word's first ("##" in HF's WordPiece trainer)
+  std::string end_of_word_suffix;  // on a word's last symbol ("</w>" in the classic algorithm)
+};
+
+// BPE encoding (Sennrich et al. 2016): start from single symbols and apply
+// the learned merges, always the adjacent pair of lowest rank first, until
+// none applies.
+class Bpe : public Model {
+ public:
+  Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options = {});
+  void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  const Vocab& vocab() const override { return vocab_; }
+
+ private:
+  struct Merge {
+    std::int64_t rank, merged;
+  };
+  static std::uint64_t pair_key(std::int64_t a, std::int64_t b) {
+    return (static_cast<std::uint64_t>(a) << 32) | static_cast<std::uint32_t>(b);
+  }
+  Vocab vocab_;
+  BpeOptions opt_;
+  std::unordered_map<std::uint64_t, Merge> merges_;
+  std::int64_t unk_id_ = -1;
+};
+
+// GPT-2's reversible map from bytes to printable characters: the printable
+// Latin-1 bytes map to themselves, the other 68 to U+0100 onwards in order.
+char32_t byte_to_unicode(unsigned char b);
+// The inverse; -1 for a character outside the alphabet.
+int unicode_to_byte(char32_t c);
+
+}  // namespace embed::text

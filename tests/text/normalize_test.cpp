@@ -1,0 +1,82 @@
+// UTF-8 decoding policies, Unicode normal forms with offsets, BERT's
+// normalizer and the pre-tokenizers, on cases derived by hand from the
+// Unicode standard and the BERT / GPT-2 definitions.
+#include <gtest/gtest.h>
+
+#include "embed/core/error.h"
+#include "embed/text/tokenize/normalizer.h"
+#include "embed/text/tokenize/pre_tokenizer.h"
+#include "embed/text/tokenize/utf8.h"
+
+using embed::text::NormalizedText;
+
+namespace {
+
+NormalizedText normalized(const std::string& s, const embed::text::Normalizer& n) {
+  NormalizedText t = NormalizedText::from_utf8(s);
+  n.apply(t);
+  return t;
+}
+
+std::vector<std::string> pieces(const std::string& s, const embed::text::PreTokenizer& p) {
+  NormalizedText t = NormalizedText::from_utf8(s);
+  p.prepare(t);
+  std::vector<std::string> out;
+  for (const auto& piece : p.split(t))
+    out.push_back(embed::text::encode_utf8(t.chars.substr(piece.start, piece.end - piece.start)));
+  return out;
+}
+
+}  // namespace
+
+TEST(Utf8, MaximalSubpartsBecomeOneReplacementEach) {
+  // E2 82 starts a 3-byte sequence that 'A' cuts short: one U+FFFD for both bytes.
+  const auto d = embed::text::decode_utf8(
+      "\xE2\x82"
+      "A\xC0\xAF\xF4\x90\x80\x80z");
+  EXPECT_EQ(d.chars, (std::u32string{0xFFFD, U'A', 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, U'z'}));
+  EXPECT_EQ(d.begin[0], 0);
+  EXPECT_EQ(d.end[0], 2);
+  EXPECT_EQ(d.begin[1], 2);
+  EXPECT_THROW(embed::text::decode_utf8("ok\xFF", embed::text::InvalidUtf8::reject), embed::FormatError);
+  EXPECT_EQ(embed::text::encode_utf8(embed::text::decode_utf8("h\xC3\xA9\xF0\x9F\x98\x80").chars),
+            "h\xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_TRUE(embed::text::decode_utf8("").chars.empty());
+}
+
+TEST(Normalize, NormalFormsKeepOffsets) {
+  using embed::text::NormalForm;
+  using embed::text::UnicodeNormalizer;
+  const auto nfc = normalized("e\xCC\x81x", UnicodeNormalizer(NormalForm::nfc));  // e + COMBINING ACUTE
+  EXPECT_EQ(nfc.utf8(), "\xC3\xA9x");
+  EXPECT_EQ(nfc.begin[0], 0);
+  EXPECT_EQ(nfc.end[0], 3);  // the composed é covers both original characters
+  EXPECT_EQ(nfc.begin[1], 3);
+  const auto nfd = normalized("\xC3\xA9", UnicodeNormalizer(NormalForm::nfd));
+  EXPECT_EQ(nfd.chars, (std::u32string{U'e', 0x301}));
+  EXPECT_EQ(nfd.end[1], 2);
+  EXPECT_EQ(normalized("\xEF\xAC\x81", UnicodeNormalizer(NormalForm::nfkc)).utf8(), "fi");  // U+FB01 ligature
+  EXPECT_EQ(normalized("\xC2\xBD", UnicodeNormalizer(NormalForm::nfkd)).utf8(),
+            "1\xE2\x81\x84"
+            "2");  // ½ -> 1⁄2
+  // Canonical ordering: dot below (ccc 220) sorts before dot above (230).
+  EXPECT_EQ(normalized("q\xCC\x87\xCC\xA3", UnicodeNormalizer(NormalForm::nfd)).chars,
+            (std::u32string{U'q', 0x323, 0x307}));
+}
+
+TEST(Normalize, BertCleansLowercasesStripsAccentsAndSpacesCjk) {
+  const embed::text::BertNormalizer bert;
+  EXPECT_EQ(normalized("H\xC3\xA9llo\tWORLD\x01\xEF\xBF\xBD!", bert).utf8(), "hello world!");
+  EXPECT_EQ(normalized("\xE4\xB8\xAD\xE6\x96\x87x", bert).utf8(), " \xE4\xB8\xAD  \xE6\x96\x87 x");
+  EXPECT_EQ(normalized("\xC4\xB0", bert).utf8(), "i");  // İ -> i + U+0307 -> accent stripped
+}
+
+TEST(PreTokenize, BertAndGpt2Splits) {
+  EXPECT_EQ(pieces("Hello, world!!  ok", embed::text::BertPreTokenizer()),
+            (std::vector<std::string>{"Hello", ",", "world", "!", "!", "ok"}));
+  EXPECT_EQ(pieces("I'm  here\n\nnow 42x!?", embed::text::ByteLevelPreTokenizer()),
+            // "\s+(?!\S)" takes the first newline only (the second is followed by 'n'), then "\s+" the second.
+            (std::vector<std::string>{"I", "'m", " ", " here", "\n", "\n", "now", " 42", "x", "!?"}));
+  EXPECT_EQ(pieces("hi", embed::text::ByteLevelPreTokenizer(true)), (std::vector<std::string>{" hi"}));
+  EXPECT_EQ(pieces("end  ", embed::text::ByteLevelPreTokenizer()), (std::vector<std::string>{"end", "  "}));
+}
