@@ -4,6 +4,7 @@
 // add_special_tokens=False)), case for case.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -55,4 +56,39 @@ TEST(HfVectors, BertBaseUncased) {
 
 TEST(HfVectors, Gpt2) {
   check_all(embed::text::gpt2_tokenizer(kData + "gpt2/encoder.json", kData + "gpt2/vocab.bpe"), "gpt2");
+}
+
+TEST(ByteLevelBpe, RoundTripsArbitraryUtf8AndLongWords) {
+  // decode(encode(x)) == normalise(x): GPT-2 has no normalizer, so valid
+  // UTF-8 comes back byte for byte and invalid bytes as U+FFFD.
+  const auto tok = embed::text::gpt2_tokenizer(kData + "gpt2/encoder.json", kData + "gpt2/vocab.bpe");
+  std::mt19937 rng(7);
+  const std::vector<char32_t> pool = {U'a',   U'Z',    U' ',   U'\n',  U'\t',  U'7',     U'\'', U'!',   0xE9,
+                                      0x4E2D, 0x1F600, 0x0301, 0x00A0, 0x2028, 0x10FFFF, 0x0,   0xFFFD, 0x0600};
+  for (int trial = 0; trial < 200; ++trial) {
+    std::u32string s;
+    const int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) s += pool[rng() % pool.size()];
+    const std::string text = embed::text::encode_utf8(s);
+    EXPECT_EQ(tok.decode(tok.encode(text).ids), text) << "trial " << trial;
+  }
+  const std::string invalid = "ab\xE2\x82 c\xFF";
+  EXPECT_EQ(tok.decode(tok.encode(invalid).ids), "ab\xEF\xBF\xBD c\xEF\xBF\xBD");
+  // One 200k-character word (no spaces): the heap keeps BPE near-linear.
+  std::string word;
+  for (int i = 0; i < 200000; ++i) word += static_cast<char>('a' + rng() % 26);
+  const auto enc = tok.encode(word);
+  EXPECT_EQ(tok.decode(enc.ids), word);
+  EXPECT_EQ(enc.offsets.back().second, static_cast<std::int64_t>(word.size()));
+}
+
+TEST(WordPiece, LongWordsAndOffsets) {
+  const auto tok = embed::text::bert_tokenizer(kData + "bert-base-uncased/vocab.txt");
+  const auto enc = tok.encode("Unaffable  caf\xC3\xA9!");
+  EXPECT_EQ(enc.tokens, (std::vector<std::string>{"una", "##ffa", "##ble", "cafe", "!"}));
+  EXPECT_EQ(enc.offsets[0], (std::pair<std::int64_t, std::int64_t>{0, 3}));
+  EXPECT_EQ(enc.offsets[3], (std::pair<std::int64_t, std::int64_t>{11, 16}));  // "café": the é is 2 bytes
+  EXPECT_EQ(tok.decode(enc.ids), "unaffable cafe !");
+  EXPECT_EQ(tok.encode(std::string(101, 'a')).tokens, std::vector<std::string>{"[UNK]"});  // > 100 characters
+  EXPECT_EQ(tok.encode(std::string(2'000'000, 'x')).ids.size(), 1u);  // a 2 MB line: one [UNK], in linear time
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <queue>
 
 #include "embed/core/error.h"
 #include "embed/text/tokenize/utf8.h"
@@ -81,6 +82,21 @@ void WordPiece::encode(const std::u32string& piece, std::vector<Token>& out) con
   }
 }
 
+std::string WordPiece::decode(const std::vector<std::int64_t>& ids) const {
+  std::string out;
+  for (const std::int64_t id : ids) {
+    const std::string& t = vocab_.token(id);
+    const std::size_t p = opt_.continuing_prefix.size();
+    if (p > 0 && t.size() > p && t.compare(0, p, opt_.continuing_prefix) == 0) {
+      out.append(t, p, std::string::npos);
+    } else {
+      if (!out.empty()) out += ' ';
+      out += t;
+    }
+  }
+  return out;
+}
+
 Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options)
     : vocab_(std::move(vocab)), opt_(std::move(options)) {
   if (!opt_.unk_token.empty()) {
@@ -135,33 +151,72 @@ void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
       }
     }
   }
-  // Repeatedly merge every occurrence of the lowest-ranked adjacent pair,
-  // left to right (GPT-2's reference loop).
-  while (symbols.size() > 1) {
-    std::int64_t best = std::numeric_limits<std::int64_t>::max();
-    std::uint64_t best_key = 0;
-    for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
-      const auto it = merges_.find(pair_key(symbols[i].id, symbols[i + 1].id));
-      if (it != merges_.end() && it->second.rank < best) {
-        best = it->second.rank;
-        best_key = it->first;
-      }
-    }
-    if (best == std::numeric_limits<std::int64_t>::max()) break;
-    const std::int64_t merged = merges_.at(best_key).merged;
-    std::vector<Symbol> next;
-    next.reserve(symbols.size());
-    for (std::size_t i = 0; i < symbols.size(); ++i) {
-      if (i + 1 < symbols.size() && pair_key(symbols[i].id, symbols[i + 1].id) == best_key) {
-        next.push_back({merged, symbols[i].start, symbols[i + 1].end});
-        ++i;
-      } else {
-        next.push_back(symbols[i]);
-      }
-    }
-    symbols = std::move(next);
+  // Merge the adjacent pair of lowest rank, leftmost first, until none has a
+  // merge: a heap of candidate pairs over a linked list of symbols, so a
+  // piece of n symbols costs O(n log n) (a rescan per merge would be
+  // quadratic on a long word). Stale candidates are skipped when popped.
+  const auto n = static_cast<std::int64_t>(symbols.size());
+  std::vector<std::int64_t> prev(n), next(n);
+  std::vector<bool> alive(n, true);
+  for (std::int64_t i = 0; i < n; ++i) {
+    prev[i] = i - 1;
+    next[i] = i + 1 < n ? i + 1 : -1;
   }
+  struct Candidate {
+    std::int64_t rank, left, left_id, right_id;
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+  const auto offer = [&](std::int64_t left) {
+    if (left < 0 || next[left] < 0) return;
+    const std::int64_t right = next[left];
+    const auto it = merges_.find(pair_key(symbols[left].id, symbols[right].id));
+    if (it != merges_.end()) heap.push({it->second.rank, left, symbols[left].id, symbols[right].id});
+  };
+  for (std::int64_t i = 0; i + 1 < n; ++i) offer(i);
+  while (!heap.empty()) {
+    const Candidate c = heap.top();
+    heap.pop();
+    const std::int64_t right = alive[c.left] ? next[c.left] : -1;
+    if (right < 0 || symbols[c.left].id != c.left_id || symbols[right].id != c.right_id) continue;  // stale
+    symbols[c.left].id = merges_.at(pair_key(c.left_id, c.right_id)).merged;
+    symbols[c.left].end = symbols[right].end;
+    alive[right] = false;
+    next[c.left] = next[right];
+    if (next[right] >= 0) prev[next[right]] = c.left;
+    offer(prev[c.left]);
+    offer(c.left);
+  }
+  std::vector<Symbol> merged;
+  for (std::int64_t i = n > 0 ? 0 : -1; i >= 0; i = next[i]) merged.push_back(symbols[i]);
+  symbols = std::move(merged);
   for (const Symbol& sym : symbols) out.push_back({sym.id, sym.start, sym.end});
+}
+
+std::string Bpe::decode(const std::vector<std::int64_t>& ids) const {
+  std::string out;
+  for (const std::int64_t id : ids) {
+    const std::string& t = vocab_.token(id);
+    if (opt_.byte_level) {
+      for (char32_t c : decode_utf8(t).chars) {
+        const int b = unicode_to_byte(c);
+        EMBED_CHECK(b >= 0, "token {} ('{}') is not in the byte-level alphabet", id, t);
+        out += static_cast<char>(b);
+      }
+      continue;
+    }
+    std::string piece = t;
+    const std::size_t p = opt_.continuing_prefix.size();
+    if (p > 0 && piece.compare(0, p, opt_.continuing_prefix) == 0) piece.erase(0, p);
+    const std::size_t s = opt_.end_of_word_suffix.size();
+    if (s > 0 && piece.size() >= s && piece.compare(piece.size() - s, s, opt_.end_of_word_suffix) == 0) {
+      piece.erase(piece.size() - s);
+      piece += ' ';
+    }
+    out += piece;
+  }
+  if (!opt_.byte_level && !opt_.end_of_word_suffix.empty() && !out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 }  // namespace embed::text

@@ -21,6 +21,9 @@ class Model {
  public:
   virtual ~Model() = default;
   virtual void encode(const std::u32string& piece, std::vector<Token>& out) const = 0;
+  // Text from ids: the inverse of encode up to what normalisation and
+  // pre-tokenization removed (see each model).
+  virtual std::string decode(const std::vector<std::int64_t>& ids) const = 0;
   virtual const Vocab& vocab() const = 0;
 };
 
@@ -37,6 +40,8 @@ class WordPiece : public Model {
  public:
   WordPiece(Vocab vocab, WordPieceOptions options = {});
   void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  // Pieces joined by spaces, "##" pieces glued to the one before.
+  std::string decode(const std::vector<std::int64_t>& ids) const override;
   const Vocab& vocab() const override { return vocab_; }
   const WordPieceOptions& options() const { return opt_; }
 
@@ -60,6 +65,11 @@ class Bpe : public Model {
  public:
   Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options = {});
   void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  // Byte-level: the tokens' bytes, concatenated (exactly the encoded text;
+  // bytes that do not form UTF-8 are returned as they are). Otherwise tokens
+  // are concatenated, the continuation prefix removed and the end-of-word
+  // suffix turned into a space.
+  std::string decode(const std::vector<std::int64_t>& ids) const override;
   const Vocab& vocab() const override { return vocab_; }
 
  private:

@@ -85,14 +85,29 @@ class NormalizerSequence : public Normalizer {
 
 template <typename Map>
 void NormalizedText::transform(Map map) {
-  std::u32string out;
-  std::vector<std::int64_t> b, e;
+  // In place while every character maps to exactly one (the common case);
+  // from the first that does not, into new arrays.
+  std::u32string one;
+  std::size_t i = 0;
+  for (; i < chars.size(); ++i) {
+    one.clear();
+    map(chars[i], one);
+    if (one.size() != 1) break;
+    chars[i] = one[0];
+  }
+  if (i == chars.size()) return;
+  std::u32string out(chars, 0, i);
+  std::vector<std::int64_t> b(begin.begin(), begin.begin() + static_cast<std::ptrdiff_t>(i));
+  std::vector<std::int64_t> e(end.begin(), end.begin() + static_cast<std::ptrdiff_t>(i));
   out.reserve(chars.size());
   b.reserve(chars.size());
   e.reserve(chars.size());
-  for (std::size_t i = 0; i < chars.size(); ++i) {
+  for (bool first = true; i < chars.size(); ++i, first = false) {
     const std::size_t before = out.size();
-    map(chars[i], out);
+    if (first)
+      out += one;  // already mapped above
+    else
+      map(chars[i], out);
     b.insert(b.end(), out.size() - before, begin[i]);
     e.insert(e.end(), out.size() - before, end[i]);
   }

@@ -25,6 +25,7 @@ class Tokenizer {
   Tokenizer(std::shared_ptr<Normalizer> normalizer, std::shared_ptr<PreTokenizer> pre_tokenizer,
             std::shared_ptr<Model> model, InvalidUtf8 invalid_utf8 = InvalidUtf8::replace);
   Encoding encode(std::string_view text) const;
+  std::string decode(const std::vector<std::int64_t>& ids) const { return model_->decode(ids); }
   const Model& model() const { return *model_; }
 
  private:

@@ -31,6 +31,7 @@ bool is_white_space(char32_t c) {
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
+  if (c < 0x80) return c < 0x20 || c == 0x7F;  // ASCII fast path
   const auto k = category(c);
   return k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF || k == UTF8PROC_CATEGORY_CS ||
          k == UTF8PROC_CATEGORY_CO || k == UTF8PROC_CATEGORY_CN;
@@ -49,6 +50,10 @@ bool is_cjk_ideograph(char32_t c) {
 }
 
 void append_lowercase(std::u32string& out, char32_t c) {
+  if (c < 0x80) {  // ASCII fast path
+    out += c >= U'A' && c <= U'Z' ? c + 32 : c;
+    return;
+  }
   if (c == 0x130) {  // LATIN CAPITAL LETTER I WITH DOT ABOVE -> i + COMBINING DOT ABOVE (SpecialCasing.txt)
     out += U'i';
     out += char32_t{0x307};
@@ -58,6 +63,7 @@ void append_lowercase(std::u32string& out, char32_t c) {
 }
 
 std::u32string decompose(char32_t c, bool compatibility) {
+  if (c < 0xA0) return std::u32string(1, c);  // nothing below U+00A0 decomposes
   utf8proc_int32_t buf[32];
   const int options = UTF8PROC_DECOMPOSE | (compatibility ? UTF8PROC_COMPAT : 0);
   int last_boundclass = 0;
@@ -69,7 +75,10 @@ std::u32string decompose(char32_t c, bool compatibility) {
   return out;
 }
 
-int combining_class(char32_t c) { return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class; }
+int combining_class(char32_t c) {
+  if (c < 0x300) return 0;  // the first combining mark is U+0300
+  return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class;
+}
 
 std::u32string compose(const std::u32string& decomposed) {
   std::vector<utf8proc_int32_t> buf(decomposed.begin(), decomposed.end());
