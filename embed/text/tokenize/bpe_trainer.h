@@ -1,0 +1,39 @@
+// BPE training, the classic algorithm (Sennrich et al. 2016): words are
+// split into characters with an end-of-word marker on the last one; the most
+// frequent adjacent pair over the corpus is merged into a new symbol,
+// repeatedly, until the vocabulary budget is reached or no pair occurs at
+// least min_frequency times. Pair counts are updated incrementally, only in
+// the words a merge touches, and the next pair comes from a heap.
+// Ties: the higher count wins, then the pair whose (left, right) token
+// strings sort first (byte order) - deterministic and independent of input order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "embed/text/tokenize/vocab.h"
+
+namespace embed::text {
+
+struct BpeTrainerOptions {
+  std::int64_t vocab_size = 8000;  // including special tokens and the initial alphabet
+  std::int64_t min_frequency = 2;  // a pair seen fewer times is never merged
+  std::string end_of_word_suffix = "</w>";
+  std::vector<std::string> special_tokens;  // ids 0.. in this order
+};
+
+struct BpeTrainerResult {
+  Vocab vocab;
+  std::vector<std::pair<std::string, std::string>> merges;  // in the order learned
+};
+
+// words: each distinct word (UTF-8) with its corpus count.
+BpeTrainerResult train_bpe(const std::vector<std::pair<std::string, std::int64_t>>& words,
+                           const BpeTrainerOptions& options);
+
+// Counts the white-space separated words of the texts (sorted by word).
+std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts);
+
+}  // namespace embed::text

@@ -1,0 +1,44 @@
+// embedcpp: tokenizers (encode/decode, training).
+#include <pybind11/stl.h>
+
+#include "embed/text/tokenize/bpe_trainer.h"
+#include "embed/text/tokenize/tokenizer.h"
+#include "python/bindings.h"
+
+namespace py = pybind11;
+
+namespace embed::python {
+
+void bind_text(py::module_& m) {
+  py::class_<text::Tokenizer>(m, "Tokenizer")
+      .def(
+          "encode",
+          [](const text::Tokenizer& t, const std::string& s) {
+            const auto e = t.encode(s);
+            return py::make_tuple(e.ids, e.tokens, e.offsets);
+          },
+          "(ids, tokens, offsets) of a UTF-8 string")
+      .def("decode", &text::Tokenizer::decode);
+  m.def("bert_tokenizer", &text::bert_tokenizer, py::arg("vocab_txt"), py::arg("lowercase") = true);
+  m.def("gpt2_tokenizer", &text::gpt2_tokenizer, py::arg("vocab_json"), py::arg("merges_txt"),
+        py::arg("add_prefix_space") = false);
+  m.def("count_words", &text::count_words);
+  m.def(
+      "train_bpe",
+      [](const std::vector<std::pair<std::string, std::int64_t>>& words, std::int64_t vocab_size,
+         std::int64_t min_frequency, const std::string& suffix, const std::vector<std::string>& special_tokens) {
+        text::BpeTrainerOptions o;
+        o.vocab_size = vocab_size;
+        o.min_frequency = min_frequency;
+        o.end_of_word_suffix = suffix;
+        o.special_tokens = special_tokens;
+        auto r = text::train_bpe(words, o);
+        std::vector<std::string> tokens;
+        for (std::int64_t i = 0; i < r.vocab.size(); ++i) tokens.push_back(r.vocab.token(i));
+        return py::make_tuple(tokens, r.merges);
+      },
+      py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("suffix") = "</w>",
+      py::arg("special_tokens") = std::vector<std::string>{});
+}
+
+}  // namespace embed::python
