@@ -13,12 +13,12 @@ void bind_text(py::module_& m) {
   py::class_<text::Tokenizer>(m, "Tokenizer")
       .def(
           "encode",
-          [](const text::Tokenizer& t, const std::string& s) {
-            const auto e = t.encode(s);
+          [](const text::Tokenizer& t, const std::string& s, bool add_special_tokens) {
+            const auto e = t.encode(s, add_special_tokens);
             return py::make_tuple(e.ids, e.tokens, e.offsets);
           },
-          "(ids, tokens, offsets) of a UTF-8 string")
-      .def("decode", &text::Tokenizer::decode);
+          py::arg("text"), py::arg("add_special_tokens") = true, "(ids, tokens, offsets) of a UTF-8 string")
+      .def("decode", &text::Tokenizer::decode, py::arg("ids"), py::arg("skip_special_tokens") = true);
   m.def("bert_tokenizer", &text::bert_tokenizer, py::arg("vocab_txt"), py::arg("lowercase") = true);
   m.def("gpt2_tokenizer", &text::gpt2_tokenizer, py::arg("vocab_json"), py::arg("merges_txt"),
         py::arg("add_prefix_space") = false);

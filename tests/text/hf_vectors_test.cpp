@@ -45,7 +45,7 @@ void check_all(const embed::text::Tokenizer& tok, const std::string& name) {
   ASSERT_EQ(inputs.size(), 46u);
   ASSERT_EQ(expected.size(), inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    EXPECT_EQ(tok.encode(inputs[i]).ids, expected[i]) << name << " case " << i << ": \"" << inputs[i] << "\"";
+    EXPECT_EQ(tok.encode(inputs[i], false).ids, expected[i]) << name << " case " << i << ": \"" << inputs[i] << "\"";
 }
 
 }  // namespace
@@ -84,11 +84,11 @@ TEST(ByteLevelBpe, RoundTripsArbitraryUtf8AndLongWords) {
 
 TEST(WordPiece, LongWordsAndOffsets) {
   const auto tok = embed::text::bert_tokenizer(kData + "bert-base-uncased/vocab.txt");
-  const auto enc = tok.encode("Unaffable  caf\xC3\xA9!");
+  const auto enc = tok.encode("Unaffable  caf\xC3\xA9!", false);
   EXPECT_EQ(enc.tokens, (std::vector<std::string>{"una", "##ffa", "##ble", "cafe", "!"}));
   EXPECT_EQ(enc.offsets[0], (std::pair<std::int64_t, std::int64_t>{0, 3}));
   EXPECT_EQ(enc.offsets[3], (std::pair<std::int64_t, std::int64_t>{11, 16}));  // "café": the é is 2 bytes
   EXPECT_EQ(tok.decode(enc.ids), "unaffable cafe !");
-  EXPECT_EQ(tok.encode(std::string(101, 'a')).tokens, std::vector<std::string>{"[UNK]"});  // > 100 characters
-  EXPECT_EQ(tok.encode(std::string(2'000'000, 'x')).ids.size(), 1u);  // a 2 MB line: one [UNK], in linear time
+  EXPECT_EQ(tok.encode(std::string(101, 'a'), false).tokens, std::vector<std::string>{"[UNK]"});  // > 100 characters
+  EXPECT_EQ(tok.encode(std::string(2'000'000, 'x'), false).ids.size(), 1u);  // a 2 MB line: one [UNK], in linear time
 }

@@ -1,6 +1,7 @@
 #include "embed/text/tokenize/tokenizer.h"
 
 #include "embed/core/error.h"
+#include "embed/core/parallel.h"
 
 namespace embed::text {
 
@@ -13,7 +14,7 @@ Tokenizer::Tokenizer(std::shared_ptr<Normalizer> normalizer, std::shared_ptr<Pre
   EMBED_CHECK(pre_tokenizer_ && model_, "a tokenizer needs a pre-tokenizer and a model");
 }
 
-Encoding Tokenizer::encode(std::string_view text) const {
+Encoding Tokenizer::encode_sequence(std::string_view text, std::int64_t sequence) const {
   NormalizedText norm = NormalizedText::from_utf8(text, invalid_utf8_);
   if (normalizer_) normalizer_->apply(norm);
   pre_tokenizer_->prepare(norm);
@@ -22,20 +23,73 @@ Encoding Tokenizer::encode(std::string_view text) const {
   for (const Piece& piece : pre_tokenizer_->split(norm)) {
     tokens.clear();
     model_->encode(norm.chars.substr(piece.start, piece.end - piece.start), tokens);
-    for (const Token& t : tokens) {
-      enc.ids.push_back(t.id);
-      enc.tokens.push_back(model_->vocab().token(t.id));
-      enc.offsets.emplace_back(norm.begin[piece.start + t.start], norm.end[piece.start + t.end - 1]);
-    }
+    for (const Token& t : tokens)
+      enc.push(t.id, model_->vocab().token(t.id),
+               {norm.begin[piece.start + t.start], norm.end[piece.start + t.end - 1]}, sequence, false, sequence);
   }
   return enc;
+}
+
+Encoding Tokenizer::finish(Encoding a, Encoding* b, bool add_special_tokens) const {
+  if (truncation_) truncate(a, b, add_special_tokens ? template_.added_tokens(b != nullptr) : 0, *truncation_);
+  Encoding out = add_special_tokens ? template_.apply(a, b) : TemplateProcessing().apply(a, b);
+  if (padding_ && padding_->length) pad(out, *padding_->length, *padding_);
+  return out;
+}
+
+Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+  return finish(encode_sequence(text, 0), nullptr, add_special_tokens);
+}
+
+Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b, bool add_special_tokens) const {
+  Encoding second = encode_sequence(b, 1);
+  return finish(encode_sequence(a, 0), &second, add_special_tokens);
+}
+
+std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special_tokens) const {
+  std::vector<Encoding> out(texts.size());
+  std::vector<std::string> errors(texts.size());
+  parallel_for(static_cast<std::int64_t>(texts.size()), 4096, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t i = lo; i < hi; ++i) {
+      try {  // parallel_for bodies must not throw: carry the message out
+        out[i] = encode(texts[i], add_special_tokens);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    }
+  });
+  for (std::size_t i = 0; i < errors.size(); ++i)
+    EMBED_CHECK(errors[i].empty(), "text {} of the batch: {}", i, errors[i]);
+  if (padding_ && !padding_->length) {
+    std::size_t longest = 0;
+    for (const Encoding& e : out) longest = std::max(longest, e.size());
+    for (Encoding& e : out) pad(e, longest, *padding_);
+  }
+  return out;
+}
+
+std::string Tokenizer::decode(const std::vector<std::int64_t>& ids, bool skip_special_tokens) const {
+  if (!skip_special_tokens) return model_->decode(ids);
+  std::vector<std::int64_t> kept;
+  for (const std::int64_t id : ids)
+    if (!template_.is_special(id) && !(padding_ && id == padding_->pad_id)) kept.push_back(id);
+  return model_->decode(kept);
 }
 
 Tokenizer bert_tokenizer(const std::string& vocab_txt, bool lowercase) {
   BertNormalizerOptions options;
   options.lowercase = lowercase;
-  return Tokenizer(std::make_shared<BertNormalizer>(options), std::make_shared<BertPreTokenizer>(),
-                   std::make_shared<WordPiece>(load_vocab_txt(vocab_txt)));
+  auto model = std::make_shared<WordPiece>(load_vocab_txt(vocab_txt));
+  const auto special = [&](const char* token, std::int64_t type_id) {
+    const auto id = model->vocab().find(token);
+    EMBED_CHECK(id.has_value(), "{}: BERT's special token {} is missing", vocab_txt, token);
+    return TemplatePiece{TemplatePiece::Kind::special, token, *id, type_id};
+  };
+  const TemplatePiece a{TemplatePiece::Kind::sequence_a, "", 0, 0}, b{TemplatePiece::Kind::sequence_b, "", 0, 1};
+  Tokenizer tok(std::make_shared<BertNormalizer>(options), std::make_shared<BertPreTokenizer>(), model);
+  tok.set_template(TemplateProcessing({special("[CLS]", 0), a, special("[SEP]", 0)},
+                                      {special("[CLS]", 0), a, special("[SEP]", 0), b, special("[SEP]", 1)}));
+  return tok;
 }
 
 Tokenizer gpt2_tokenizer(const std::string& vocab_json, const std::string& merges_txt, bool add_prefix_space) {

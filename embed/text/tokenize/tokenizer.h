@@ -10,25 +10,36 @@
 
 #include "embed/text/tokenize/model.h"
 #include "embed/text/tokenize/normalizer.h"
+#include "embed/text/tokenize/post_processor.h"
 #include "embed/text/tokenize/pre_tokenizer.h"
 
 namespace embed::text {
-
-struct Encoding {
-  std::vector<std::int64_t> ids;
-  std::vector<std::string> tokens;
-  std::vector<std::pair<std::int64_t, std::int64_t>> offsets;  // [begin, end) bytes of the input
-};
 
 class Tokenizer {
  public:
   Tokenizer(std::shared_ptr<Normalizer> normalizer, std::shared_ptr<PreTokenizer> pre_tokenizer,
             std::shared_ptr<Model> model, InvalidUtf8 invalid_utf8 = InvalidUtf8::replace);
-  Encoding encode(std::string_view text) const;
-  std::string decode(const std::vector<std::int64_t>& ids) const { return model_->decode(ids); }
+  // Normalize, split, encode; then (unless add_special_tokens is false)
+  // truncate, apply the template, and pad to a fixed length if one is set.
+  Encoding encode(std::string_view text, bool add_special_tokens = true) const;
+  Encoding encode_pair(std::string_view a, std::string_view b, bool add_special_tokens = true) const;
+  // Texts encoded in parallel (deterministic: each text alone), then padded
+  // to the longest when padding has no fixed length.
+  std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, bool add_special_tokens = true) const;
+  // Ids -> text; special tokens of the template are left out when skip_special_tokens.
+  std::string decode(const std::vector<std::int64_t>& ids, bool skip_special_tokens = true) const;
+
+  void set_template(TemplateProcessing t) { template_ = std::move(t); }
+  void set_truncation(std::optional<Truncation> t) { truncation_ = t; }
+  void set_padding(std::optional<Padding> p) { padding_ = std::move(p); }
   const Model& model() const { return *model_; }
 
  private:
+  Encoding encode_sequence(std::string_view text, std::int64_t sequence) const;
+  Encoding finish(Encoding a, Encoding* b, bool add_special_tokens) const;
+  TemplateProcessing template_;
+  std::optional<Truncation> truncation_;
+  std::optional<Padding> padding_;
   std::shared_ptr<Normalizer> normalizer_;  // may be null
   std::shared_ptr<PreTokenizer> pre_tokenizer_;
   std::shared_ptr<Model> model_;
@@ -36,7 +47,8 @@ class Tokenizer {
 };
 
 // BERT's tokenizer from its vocab.txt: BertNormalizer (lowercasing and
-// accent stripping for uncased models), BertPreTokenizer, WordPiece.
+// accent stripping for uncased models), BertPreTokenizer, WordPiece, and the
+// "[CLS] $A [SEP]" / "[CLS] $A [SEP] $B:1 [SEP]:1" template.
 Tokenizer bert_tokenizer(const std::string& vocab_txt, bool lowercase = true);
 // GPT-2's byte-level BPE from vocab.json and merges.txt.
 Tokenizer gpt2_tokenizer(const std::string& vocab_json, const std::string& merges_txt, bool add_prefix_space = false);
