@@ -3,6 +3,7 @@
 
 #include "embed/text/tokenize/bpe_trainer.h"
 #include "embed/text/tokenize/tokenizer.h"
+#include "embed/text/tokenize/tokenizer_json.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -18,10 +19,20 @@ void bind_text(py::module_& m) {
             return py::make_tuple(e.ids, e.tokens, e.offsets);
           },
           py::arg("text"), py::arg("add_special_tokens") = true, "(ids, tokens, offsets) of a UTF-8 string")
+      .def(
+          "encode_pair",
+          [](const text::Tokenizer& t, const std::string& a, const std::string& b) {
+            const auto e = t.encode_pair(a, b);
+            return py::make_tuple(e.ids, e.type_ids, e.attention_mask);
+          },
+          "(ids, type_ids, attention_mask) of a pair")
       .def("decode", &text::Tokenizer::decode, py::arg("ids"), py::arg("skip_special_tokens") = true);
   m.def("bert_tokenizer", &text::bert_tokenizer, py::arg("vocab_txt"), py::arg("lowercase") = true);
   m.def("gpt2_tokenizer", &text::gpt2_tokenizer, py::arg("vocab_json"), py::arg("merges_txt"),
         py::arg("add_prefix_space") = false);
+  m.def("load_tokenizer_json", &text::load_tokenizer_json);
+  m.def("parse_tokenizer_json", &text::parse_tokenizer_json, py::arg("json_text"),
+        py::arg("source") = "tokenizer.json");
   m.def("count_words", &text::count_words);
   m.def(
       "train_bpe",

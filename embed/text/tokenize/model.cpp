@@ -97,6 +97,27 @@ std::string WordPiece::decode(const std::vector<std::int64_t>& ids) const {
   return out;
 }
 
+WordLevel::WordLevel(Vocab vocab, std::string unk_token) : vocab_(std::move(vocab)) {
+  const auto unk = vocab_.find(unk_token);
+  EMBED_CHECK(unk.has_value(), "WordLevel: the unknown token '{}' is not in the vocabulary", unk_token);
+  unk_id_ = *unk;
+}
+
+void WordLevel::encode(const std::u32string& piece, std::vector<Token>& out) const {
+  if (piece.empty()) return;
+  const auto id = vocab_.find(encode_utf8(piece));
+  out.push_back({id ? *id : unk_id_, 0, piece.size()});
+}
+
+std::string WordLevel::decode(const std::vector<std::int64_t>& ids) const {
+  std::string out;
+  for (const std::int64_t id : ids) {
+    if (!out.empty()) out += ' ';
+    out += vocab_.token(id);
+  }
+  return out;
+}
+
 Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options)
     : vocab_(std::move(vocab)), opt_(std::move(options)) {
   if (!opt_.unk_token.empty()) {

@@ -51,6 +51,19 @@ class WordPiece : public Model {
   std::int64_t unk_id_;
 };
 
+// Whole pieces looked up in the vocabulary; unknown ones become unk_token.
+class WordLevel : public Model {
+ public:
+  WordLevel(Vocab vocab, std::string unk_token);
+  void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  std::string decode(const std::vector<std::int64_t>& ids) const override;  // tokens joined by spaces
+  const Vocab& vocab() const override { return vocab_; }
+
+ private:
+  Vocab vocab_;
+  std::int64_t unk_id_ = -1;
+};
+
 struct BpeOptions {
   bool byte_level = false;         // symbols are UTF-8 bytes in GPT-2's byte-to-unicode alphabet
   std::string unk_token;           // for characters outside the vocabulary (empty: drop them)

@@ -3,6 +3,8 @@
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
 
+#include <algorithm>
+
 namespace embed::text {
 
 Tokenizer::Tokenizer(std::shared_ptr<Normalizer> normalizer, std::shared_ptr<PreTokenizer> pre_tokenizer,
@@ -14,19 +16,57 @@ Tokenizer::Tokenizer(std::shared_ptr<Normalizer> normalizer, std::shared_ptr<Pre
   EMBED_CHECK(pre_tokenizer_ && model_, "a tokenizer needs a pre-tokenizer and a model");
 }
 
-Encoding Tokenizer::encode_sequence(std::string_view text, std::int64_t sequence) const {
+void Tokenizer::set_added_tokens(std::vector<AddedToken> tokens) {
+  for (const AddedToken& t : tokens) EMBED_CHECK(!t.content.empty(), "an added token cannot be empty");
+  std::stable_sort(tokens.begin(), tokens.end(),
+                   [](const AddedToken& a, const AddedToken& b) { return a.content.size() > b.content.size(); });
+  added_ = std::move(tokens);
+  added_first_byte_.fill(false);
+  for (const AddedToken& t : added_) added_first_byte_[static_cast<unsigned char>(t.content[0])] = true;
+}
+
+// Normalize, split and encode one stretch of text without added tokens;
+// offsets are shifted by `base`, its position in the whole input.
+void Tokenizer::encode_segment(std::string_view text, std::int64_t base, std::int64_t sequence, Encoding& enc) const {
   NormalizedText norm = NormalizedText::from_utf8(text, invalid_utf8_);
   if (normalizer_) normalizer_->apply(norm);
   pre_tokenizer_->prepare(norm);
-  Encoding enc;
   std::vector<Token> tokens;
   for (const Piece& piece : pre_tokenizer_->split(norm)) {
     tokens.clear();
     model_->encode(norm.chars.substr(piece.start, piece.end - piece.start), tokens);
     for (const Token& t : tokens)
       enc.push(t.id, model_->vocab().token(t.id),
-               {norm.begin[piece.start + t.start], norm.end[piece.start + t.end - 1]}, sequence, false, sequence);
+               {base + norm.begin[piece.start + t.start], base + norm.end[piece.start + t.end - 1]}, sequence, false,
+               sequence);
   }
+}
+
+Encoding Tokenizer::encode_sequence(std::string_view text, std::int64_t sequence) const {
+  Encoding enc;
+  // Added tokens split the raw text first: leftmost match, longest content.
+  std::size_t from = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const AddedToken* hit = nullptr;
+    if (added_first_byte_[static_cast<unsigned char>(text[at])])
+      for (const AddedToken& t : added_)
+        if (text.compare(at, t.content.size(), t.content) == 0) {
+          hit = &t;
+          break;
+        }
+    if (!hit) {
+      ++at;
+      continue;
+    }
+    if (at > from) encode_segment(text.substr(from, at - from), static_cast<std::int64_t>(from), sequence, enc);
+    enc.push(hit->id, hit->content,
+             {static_cast<std::int64_t>(at), static_cast<std::int64_t>(at + hit->content.size())}, sequence,
+             hit->special, sequence);
+    at += hit->content.size();
+    from = at;
+  }
+  if (from < text.size() || text.empty())
+    encode_segment(text.substr(from), static_cast<std::int64_t>(from), sequence, enc);
   return enc;
 }
 
@@ -72,7 +112,9 @@ std::string Tokenizer::decode(const std::vector<std::int64_t>& ids, bool skip_sp
   if (!skip_special_tokens) return model_->decode(ids);
   std::vector<std::int64_t> kept;
   for (const std::int64_t id : ids)
-    if (!template_.is_special(id) && !(padding_ && id == padding_->pad_id)) kept.push_back(id);
+    if (!template_.is_special(id) && !(padding_ && id == padding_->pad_id) &&
+        std::none_of(added_.begin(), added_.end(), [id](const AddedToken& t) { return t.special && t.id == id; }))
+      kept.push_back(id);
   return model_->decode(kept);
 }
 

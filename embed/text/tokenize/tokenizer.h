@@ -2,6 +2,7 @@
 // tokenizers: text in, ids with their tokens and byte offsets out.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,15 @@
 #include "embed/text/tokenize/pre_tokenizer.h"
 
 namespace embed::text {
+
+// A token matched in the raw text before normalization (HF's added tokens
+// with normalized=false, such as [CLS] or <|endoftext|>): it always encodes
+// to its own id.
+struct AddedToken {
+  std::string content;
+  std::int64_t id;
+  bool special = true;
+};
 
 class Tokenizer {
  public:
@@ -30,12 +40,16 @@ class Tokenizer {
   std::string decode(const std::vector<std::int64_t>& ids, bool skip_special_tokens = true) const;
 
   void set_template(TemplateProcessing t) { template_ = std::move(t); }
+  void set_added_tokens(std::vector<AddedToken> tokens);
   void set_truncation(std::optional<Truncation> t) { truncation_ = t; }
   void set_padding(std::optional<Padding> p) { padding_ = std::move(p); }
   const Model& model() const { return *model_; }
 
  private:
   Encoding encode_sequence(std::string_view text, std::int64_t sequence) const;
+  void encode_segment(std::string_view text, std::int64_t base, std::int64_t sequence, Encoding& enc) const;
+  std::vector<AddedToken> added_;             // longest content first
+  std::array<bool, 256> added_first_byte_{};  // bytes an added token can start with
   Encoding finish(Encoding a, Encoding* b, bool add_special_tokens) const;
   TemplateProcessing template_;
   std::optional<Truncation> truncation_;

@@ -1,0 +1,251 @@
+#include "embed/text/tokenize/tokenizer_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "embed/core/error.h"
+#include "embed/io/atomic_file.h"
+#include "embed/io/json_config.h"
+
+namespace embed::text {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Field access with errors that name the file and the place.
+struct Reader {
+  const std::string& source;
+
+  const json& at(const json& j, const char* key, const char* where) const {
+    EMBED_CHECK_AS(FormatError, j.is_object() && j.contains(key), "{}: {} has no '{}'", source, where, key);
+    return j.at(key);
+  }
+  template <typename T>
+  T get(const json& j, const char* key, const char* where) const {
+    const json& v = at(j, key, where);
+    try {
+      return v.get<T>();
+    } catch (const json::exception&) {
+      throw FormatError(fmt::format("{}: '{}' of {} has the wrong type", source, key, where));
+    }
+  }
+  template <typename T>
+  T get_or(const json& j, const char* key, T fallback) const {
+    if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return fallback;
+    try {
+      return j.at(key).get<T>();
+    } catch (const json::exception&) {
+      throw FormatError(fmt::format("{}: '{}' has the wrong type", source, key));
+    }
+  }
+  std::string type(const json& j, const char* component) const {
+    EMBED_CHECK_AS(FormatError, j.is_object() && j.contains("type") && j.at("type").is_string(), "{}: {} has no type",
+                   source, component);
+    return j.at("type").get<std::string>();
+  }
+  [[noreturn]] void unsupported(const char* component, const std::string& type) const {
+    throw Unsupported(fmt::format("{}: {} type '{}' is not supported", source, component, type));
+  }
+};
+
+Vocab vocab_of(const Reader& r, const json& model) {
+  const json& v = r.at(model, "vocab", "model");
+  EMBED_CHECK_AS(FormatError, v.is_object(), "{}: model.vocab must map tokens to ids", r.source);
+  std::vector<std::string> tokens(v.size());
+  std::vector<bool> seen(v.size(), false);
+  for (const auto& [token, id] : v.items()) {
+    EMBED_CHECK_AS(FormatError, id.is_number_integer(), "{}: the id of '{}' is not an integer", r.source, token);
+    const auto k = id.get<std::int64_t>();
+    EMBED_CHECK_AS(FormatError, k >= 0 && k < static_cast<std::int64_t>(tokens.size()) && !seen[k],
+                   "{}: vocabulary ids must be 0..{} without repeats ('{}' has {})", r.source, tokens.size() - 1, token,
+                   k);
+    seen[k] = true;
+    tokens[k] = token;
+  }
+  return Vocab(std::move(tokens));
+}
+
+std::shared_ptr<Normalizer> normalizer_of(const Reader& r, const json& j) {
+  if (j.is_null()) return nullptr;
+  const std::string type = r.type(j, "normalizer");
+  if (type == "BertNormalizer") {
+    BertNormalizerOptions o;
+    o.clean_text = r.get_or(j, "clean_text", true);
+    o.handle_chinese_chars = r.get_or(j, "handle_chinese_chars", true);
+    o.lowercase = r.get_or(j, "lowercase", true);
+    o.strip_accents = j.contains("strip_accents") && !j.at("strip_accents").is_null()
+                          ? (r.get<bool>(j, "strip_accents", "normalizer") ? 1 : 0)
+                          : -1;
+    return std::make_shared<BertNormalizer>(o);
+  }
+  if (type == "NFC") return std::make_shared<UnicodeNormalizer>(NormalForm::nfc);
+  if (type == "NFD") return std::make_shared<UnicodeNormalizer>(NormalForm::nfd);
+  if (type == "NFKC") return std::make_shared<UnicodeNormalizer>(NormalForm::nfkc);
+  if (type == "NFKD") return std::make_shared<UnicodeNormalizer>(NormalForm::nfkd);
+  if (type == "Lowercase") return std::make_shared<Lowercase>();
+  if (type == "StripAccents") return std::make_shared<StripAccents>();
+  if (type == "Sequence") {
+    std::vector<std::shared_ptr<Normalizer>> steps;
+    for (const json& step : r.at(j, "normalizers", "normalizer Sequence")) {
+      auto n = normalizer_of(r, step);
+      if (n) steps.push_back(std::move(n));
+    }
+    return std::make_shared<NormalizerSequence>(std::move(steps));
+  }
+  r.unsupported("normalizer", type);
+}
+
+std::shared_ptr<PreTokenizer> pre_tokenizer_of(const Reader& r, const json& j) {
+  if (j.is_null()) return std::make_shared<WhitespaceSplit>();
+  const std::string type = r.type(j, "pre_tokenizer");
+  if (type == "BertPreTokenizer") return std::make_shared<BertPreTokenizer>();
+  if (type == "WhitespaceSplit") return std::make_shared<WhitespaceSplit>();
+  if (type == "ByteLevel") {
+    if (!r.get_or(j, "use_regex", true)) r.unsupported("pre_tokenizer", "ByteLevel without use_regex");
+    return std::make_shared<ByteLevelPreTokenizer>(r.get_or(j, "add_prefix_space", false));
+  }
+  r.unsupported("pre_tokenizer", type);
+}
+
+// byte_level: the pre-tokenizer is ByteLevel, so BPE works on GPT-2's byte alphabet.
+std::shared_ptr<Model> model_of(const Reader& r, const json& j, bool byte_level) {
+  const std::string type = r.type(j, "model");
+  if (type == "WordPiece") {
+    WordPieceOptions o;
+    o.unk_token = r.get_or<std::string>(j, "unk_token", "[UNK]");
+    o.continuing_prefix = r.get_or<std::string>(j, "continuing_subword_prefix", "##");
+    o.max_input_chars_per_word = r.get_or<std::size_t>(j, "max_input_chars_per_word", 100);
+    return std::make_shared<WordPiece>(vocab_of(r, j), o);
+  }
+  if (type == "WordLevel")
+    return std::make_shared<WordLevel>(vocab_of(r, j), r.get<std::string>(j, "unk_token", "model"));
+  if (type == "BPE") {
+    if (!j.value("dropout", json()).is_null()) r.unsupported("model", "BPE with dropout");
+    if (r.get_or(j, "byte_fallback", false)) r.unsupported("model", "BPE with byte_fallback");
+    BpeOptions o;
+    o.byte_level = byte_level;
+    o.unk_token = r.get_or<std::string>(j, "unk_token", "");
+    o.continuing_prefix = r.get_or<std::string>(j, "continuing_subword_prefix", "");
+    o.end_of_word_suffix = r.get_or<std::string>(j, "end_of_word_suffix", "");
+    std::vector<std::pair<std::string, std::string>> merges;
+    for (const json& m : r.at(j, "merges", "model")) {
+      if (m.is_string()) {  // "a b"
+        const auto s = m.get<std::string>();
+        const auto space = s.find(' ');
+        EMBED_CHECK_AS(FormatError, space != std::string::npos && space > 0 && space + 1 < s.size(),
+                       "{}: merge '{}' is not two tokens", r.source, s);
+        merges.emplace_back(s.substr(0, space), s.substr(space + 1));
+      } else {  // ["a", "b"] (newer files)
+        EMBED_CHECK_AS(FormatError, m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string(),
+                       "{}: a merge must be \"a b\" or [\"a\", \"b\"]", r.source);
+        merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
+      }
+    }
+    return {std::make_shared<Bpe>(vocab_of(r, j), merges, o)};
+  }
+  r.unsupported("model", type);
+}
+
+TemplatePiece template_piece(const Reader& r, const json& p, const json& specials) {
+  if (p.contains("Sequence")) {
+    const std::string id = r.get<std::string>(p["Sequence"], "id", "template sequence");
+    return {id == "A" ? TemplatePiece::Kind::sequence_a : TemplatePiece::Kind::sequence_b, "", 0,
+            r.get<std::int64_t>(p["Sequence"], "type_id", "template sequence")};
+  }
+  const json& s = r.at(p, "SpecialToken", "template piece");
+  const std::string name = r.get<std::string>(s, "id", "template special token");
+  const json& def = r.at(specials, name.c_str(), "post_processor.special_tokens");
+  const auto ids = r.get<std::vector<std::int64_t>>(def, "ids", "special token");
+  EMBED_CHECK_AS(Unsupported, ids.size() == 1, "{}: special token '{}' with {} ids is not supported", r.source, name,
+                 ids.size());
+  return {TemplatePiece::Kind::special, name, ids[0], r.get<std::int64_t>(s, "type_id", "template special token")};
+}
+
+void post_processor_of(const Reader& r, const json& j, Tokenizer& tok) {
+  if (j.is_null()) return;
+  const std::string type = r.type(j, "post_processor");
+  if (type == "ByteLevel") return;  // offsets trimming only; ids unchanged
+  if (type == "TemplateProcessing") {
+    const json& specials = r.at(j, "special_tokens", "post_processor");
+    std::vector<TemplatePiece> single, pair;
+    for (const json& p : r.at(j, "single", "post_processor")) single.push_back(template_piece(r, p, specials));
+    for (const json& p : r.at(j, "pair", "post_processor")) pair.push_back(template_piece(r, p, specials));
+    tok.set_template(TemplateProcessing(std::move(single), std::move(pair)));
+    return;
+  }
+  if (type == "BertProcessing" || type == "RobertaProcessing") {
+    const json& sep = r.at(j, "sep", "post_processor");
+    const json& cls = r.at(j, "cls", "post_processor");
+    EMBED_CHECK_AS(FormatError, sep.is_array() && sep.size() == 2 && cls.is_array() && cls.size() == 2,
+                   "{}: sep and cls must be [token, id]", r.source);
+    const TemplatePiece c{TemplatePiece::Kind::special, cls[0].get<std::string>(), cls[1].get<std::int64_t>(), 0};
+    const TemplatePiece s0{TemplatePiece::Kind::special, sep[0].get<std::string>(), sep[1].get<std::int64_t>(), 0};
+    const bool roberta = type == "RobertaProcessing";  // <s> A </s></s> B </s>, all type 0
+    TemplatePiece s1 = s0;
+    s1.type_id = roberta ? 0 : 1;
+    const TemplatePiece a{TemplatePiece::Kind::sequence_a, "", 0, 0};
+    const TemplatePiece b{TemplatePiece::Kind::sequence_b, "", 0, roberta ? 0 : 1};
+    std::vector<TemplatePiece> pair{c, a, s0};
+    if (roberta) pair.push_back(s0);
+    pair.push_back(b);
+    pair.push_back(s1);
+    tok.set_template(TemplateProcessing({c, a, s0}, pair));
+    return;
+  }
+  r.unsupported("post_processor", type);
+}
+
+}  // namespace
+
+Tokenizer parse_tokenizer_json(const std::string& json_text, const std::string& source) {
+  const json j = parse_json(json_text, source);
+  const Reader r{source};
+  EMBED_CHECK_AS(FormatError, j.is_object(), "{}: a tokenizer.json must be an object", source);
+  const json pre = j.value("pre_tokenizer", json());
+  const bool byte_level = pre.is_object() && pre.value("type", "") == "ByteLevel";
+  Tokenizer tok(normalizer_of(r, j.value("normalizer", json())), pre_tokenizer_of(r, pre),
+                model_of(r, r.at(j, "model", "the file"), byte_level));
+  post_processor_of(r, j.value("post_processor", json()), tok);
+  std::vector<AddedToken> added;
+  for (const json& t : j.value("added_tokens", json::array())) {
+    const std::string content = r.get<std::string>(t, "content", "added token");
+    for (const char* flag : {"single_word", "lstrip", "rstrip"})
+      if (r.get_or(t, flag, false)) r.unsupported("added token", fmt::format("'{}' with {}", content, flag));
+    if (r.get_or(t, "normalized", false)) r.unsupported("added token", fmt::format("'{}' with normalized", content));
+    added.push_back({content, r.get<std::int64_t>(t, "id", "added token"), r.get_or(t, "special", false)});
+  }
+  tok.set_added_tokens(std::move(added));
+  if (const json& t = j.value("truncation", json()); !t.is_null()) {
+    Truncation tr;
+    tr.max_length = r.get<std::size_t>(t, "max_length", "truncation");
+    const std::string strategy = r.get_or<std::string>(t, "strategy", "LongestFirst");
+    if (strategy == "OnlyFirst")
+      tr.strategy = TruncationStrategy::only_first;
+    else if (strategy == "OnlySecond")
+      tr.strategy = TruncationStrategy::only_second;
+    else if (strategy != "LongestFirst")
+      r.unsupported("truncation strategy", strategy);
+    if (r.get_or<std::int64_t>(t, "stride", 0) != 0) r.unsupported("truncation", "with stride");
+    if (r.get_or<std::string>(t, "direction", "Right") != "Right") r.unsupported("truncation direction", "Left");
+    tok.set_truncation(tr);
+  }
+  if (const json& p = j.value("padding", json()); !p.is_null()) {
+    Padding pad;
+    const json& strategy = r.at(p, "strategy", "padding");
+    if (strategy.is_object() && strategy.contains("Fixed"))
+      pad.length = strategy["Fixed"].get<std::size_t>();
+    else if (!(strategy.is_string() && strategy.get<std::string>() == "BatchLongest"))
+      r.unsupported("padding strategy", strategy.dump());
+    pad.side = r.get_or<std::string>(p, "direction", "Right") == "Left" ? PaddingSide::left : PaddingSide::right;
+    pad.multiple_of = r.get_or<std::size_t>(p, "pad_to_multiple_of", 0);
+    pad.pad_id = r.get_or<std::int64_t>(p, "pad_id", 0);
+    pad.pad_type_id = r.get_or<std::int64_t>(p, "pad_type_id", 0);
+    pad.pad_token = r.get_or<std::string>(p, "pad_token", "[PAD]");
+    tok.set_padding(pad);
+  }
+  return tok;
+}
+
+Tokenizer load_tokenizer_json(const std::string& path) { return parse_tokenizer_json(read_file(path), path); }
+
+}  // namespace embed::text
