@@ -1,5 +1,8 @@
 #include "embed/core/shape.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -8,17 +11,26 @@
 namespace embed {
 
 std::int64_t numel(const Shape& shape) {
+  for (auto d : shape)
+    if (d == 0) return 0;  // empty, however large the other sizes
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    EMBED_CHECK(!__builtin_mul_overflow(n, d, &n), "shape {} has more elements than fit in 64 bits", shape_str(shape));
   return n;
 }
 
 Shape contiguous_strides(const Shape& shape) {
+  // An empty tensor may have sizes whose product overflows (a hostile file's
+  // [0, 2^40, 2^40]); its strides are never used to address memory, so they
+  // saturate instead.
   Shape strides(shape.size());
   std::int64_t s = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;
-    s *= shape[i];
+    if (__builtin_mul_overflow(s, std::max<std::int64_t>(shape[i], 1), &s)) {
+      EMBED_CHECK(numel(shape) == 0, "shape {} has more elements than fit in 64 bits", shape_str(shape));
+      s = std::numeric_limits<std::int64_t>::max();
+    }
   }
   return strides;
 }

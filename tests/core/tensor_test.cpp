@@ -166,3 +166,11 @@ TEST(RowSparse, EmbeddingGradientStaysSparseOnTheLeaf) {
   EXPECT_EQ(w.grad().shape(), (embed::Shape{6, 3}));  // grad() is dense
   EXPECT_EQ(w.grad().at<float>(6), 2.0f);
 }
+
+TEST(Shape, HugeSizesNeverOverflow) {
+  // An empty tensor may name sizes whose product does not fit in 64 bits.
+  const embed::Shape empty{0, std::int64_t{1} << 40, std::int64_t{1} << 40};
+  EXPECT_EQ(embed::numel(empty), 0);
+  EXPECT_NO_THROW(embed::contiguous_strides(empty));
+  EXPECT_THROW(embed::numel({std::int64_t{1} << 40, std::int64_t{1} << 40}), embed::InvalidArgument);
+}

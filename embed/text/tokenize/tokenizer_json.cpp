@@ -197,8 +197,9 @@ void post_processor_of(const Reader& r, const json& j, Tokenizer& tok) {
 
 }  // namespace
 
-Tokenizer parse_tokenizer_json(const std::string& json_text, const std::string& source) {
-  const json j = parse_json(json_text, source);
+namespace {
+
+Tokenizer parse_document(const json& j, const std::string& source) {
   const Reader r{source};
   EMBED_CHECK_AS(FormatError, j.is_object(), "{}: a tokenizer.json must be an object", source);
   const json pre = j.value("pre_tokenizer", json());
@@ -244,6 +245,18 @@ Tokenizer parse_tokenizer_json(const std::string& json_text, const std::string& 
     tok.set_padding(pad);
   }
   return tok;
+}
+
+}  // namespace
+
+Tokenizer parse_tokenizer_json(const std::string& json_text, const std::string& source) {
+  const json j = parse_json(json_text, source);
+  try {
+    return parse_document(j, source);
+  } catch (const json::exception& e) {
+    // A value of the wrong JSON type somewhere the checks above do not look.
+    throw FormatError(fmt::format("{}: malformed tokenizer.json ({})", source, e.what()));
+  }
 }
 
 Tokenizer load_tokenizer_json(const std::string& path) { return parse_tokenizer_json(read_file(path), path); }
