@@ -12,7 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
-      "Areas available in this build: demo, inspect (more arrive with tokenizer, tfidf, word2vec,\n"
+      "Areas available in this build: demo, inspect, tokenizer (more arrive with tfidf, word2vec,\n"
       "text, image, audio, table, graph, index and serve)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
@@ -30,12 +30,24 @@ int main(int argc, char** argv) {
   auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy or .safetensors file");
   inspect_cmd->add_option("file", inspect_path, "file to describe")->required();
 
+  embed::cli::TokenizerOptions tok;
+  auto* tok_cmd = app.add_subcommand("tokenizer", "encode and decode with a Hugging Face tokenizer.json");
+  tok_cmd->require_subcommand(1);
+  auto* encode_cmd = tok_cmd->add_subcommand("encode", "stdin lines -> JSON lines of ids, tokens and byte offsets");
+  encode_cmd->add_option("tokenizer", tok.tokenizer, "tokenizer.json")->required()->check(CLI::ExistingFile);
+  encode_cmd->add_flag("!--no-special-tokens", tok.add_special_tokens, "leave out [CLS]/[SEP] and the like");
+  auto* decode_cmd = tok_cmd->add_subcommand("decode", "stdin JSON arrays of ids -> text lines");
+  decode_cmd->add_option("tokenizer", tok.tokenizer, "tokenizer.json")->required()->check(CLI::ExistingFile);
+  decode_cmd->add_flag("!--keep-special-tokens", tok.skip_special_tokens, "print special tokens too");
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
     if (threads > 0) embed::set_num_threads(threads);
     if (*demo_cmd) return embed::cli::run_demo(demo);
     if (*inspect_cmd) return embed::cli::run_inspect(inspect_path);
+    if (*encode_cmd) return embed::cli::run_tokenizer_encode(tok);
+    if (*decode_cmd) return embed::cli::run_tokenizer_decode(tok);
   } catch (const embed::Interrupted& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());
     return 130;  // the shell's code for "ended by SIGINT"

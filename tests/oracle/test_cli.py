@@ -28,3 +28,23 @@ def test_unknown_option_is_a_clear_error():
     proc = subprocess.run([EMBED, "demo", "--no-such-option"], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "no-such-option" in proc.stderr
+
+
+@pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
+def test_tokenizer_encode_decode_json_lines(tmp_path):
+    import json
+    from test_tokenizer_json import bert_json
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps(bert_json()), encoding="utf-8")
+    enc = subprocess.run([EMBED, "tokenizer", "encode", str(path)], input="Hello world\ncaf\u00e9!\n",
+                         capture_output=True, text=True, check=True)
+    lines = [json.loads(line) for line in enc.stdout.splitlines()]
+    assert lines[0]["ids"] == [101, 7592, 2088, 102]
+    assert lines[0]["tokens"] == ["[CLS]", "hello", "world", "[SEP]"]
+    assert lines[1]["offsets"][1] == [0, 5]  # "café" is 5 bytes
+    dec = subprocess.run([EMBED, "tokenizer", "decode", str(path)],
+                         input="\n".join(json.dumps(l["ids"]) for l in lines) + "\n",
+                         capture_output=True, text=True, check=True)
+    assert dec.stdout.splitlines() == ["hello world", "cafe !"]
+    bad = subprocess.run([EMBED, "tokenizer", "decode", str(path)], input="not json\n", capture_output=True, text=True)
+    assert bad.returncode == 1 and "line 1" in bad.stderr
