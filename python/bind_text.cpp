@@ -1,6 +1,7 @@
 // embedcpp: tokenizers (encode/decode, training).
 #include <pybind11/stl.h>
 
+#include "embed/core/error.h"
 #include "embed/text/tokenize/bpe_trainer.h"
 #include "embed/text/tokenize/tokenizer.h"
 #include "embed/text/tokenize/tokenizer_json.h"
@@ -50,6 +51,25 @@ void bind_text(py::module_& m) {
       },
       py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("suffix") = "</w>",
       py::arg("special_tokens") = std::vector<std::string>{});
+  m.def(
+      "train_wordpiece",
+      [](const std::vector<std::pair<std::string, std::int64_t>>& words, std::int64_t vocab_size,
+         std::int64_t min_frequency, const std::string& criterion, const std::vector<std::string>& special_tokens) {
+        text::WordPieceTrainerOptions o;
+        o.vocab_size = vocab_size;
+        o.min_frequency = min_frequency;
+        o.special_tokens = special_tokens;
+        EMBED_CHECK(criterion == "likelihood" || criterion == "frequency",
+                    "criterion must be likelihood or frequency, got '{}'", criterion);
+        o.criterion =
+            criterion == "likelihood" ? text::WordPieceCriterion::likelihood : text::WordPieceCriterion::frequency;
+        auto r = text::train_wordpiece(words, o);
+        std::vector<std::string> tokens;
+        for (std::int64_t i = 0; i < r.vocab.size(); ++i) tokens.push_back(r.vocab.token(i));
+        return py::make_tuple(tokens, r.merges);
+      },
+      py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("criterion") = "likelihood",
+      py::arg("special_tokens") = std::vector<std::string>{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"});
 }
 
 }  // namespace embed::python

@@ -33,6 +33,27 @@ struct BpeTrainerResult {
 BpeTrainerResult train_bpe(const std::vector<std::pair<std::string, std::int64_t>>& words,
                            const BpeTrainerOptions& options);
 
+// WordPiece vocabularies. Words are spelled as a first character and
+// "##"-prefixed continuation characters; merging "a" with "##b" gives "ab".
+//  - frequency: Hugging Face's WordPieceTrainer, i.e. BPE that picks the most
+//    frequent pair (ties as above);
+//  - likelihood: Schuster & Nakajima (2012), the method BERT's WordPiece
+//    follows: pick the pair that most increases the likelihood of the corpus
+//    under a unigram model of the current symbols, score count(ab) /
+//    (count(a) · count(b)) (ties: higher count(ab), then smaller strings).
+//    Symbol counts change with every merge, so each step rescans the pairs:
+//    O(pairs) per merge, fine for vocabularies of tens of thousands.
+enum class WordPieceCriterion { frequency, likelihood };
+struct WordPieceTrainerOptions {
+  std::int64_t vocab_size = 8000;
+  std::int64_t min_frequency = 2;
+  std::string continuing_prefix = "##";
+  std::vector<std::string> special_tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  WordPieceCriterion criterion = WordPieceCriterion::likelihood;
+};
+BpeTrainerResult train_wordpiece(const std::vector<std::pair<std::string, std::int64_t>>& words,
+                                 const WordPieceTrainerOptions& options);
+
 // Counts the white-space separated words of the texts (sorted by word).
 std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts);
 
