@@ -34,6 +34,8 @@ void bind_text(py::module_& m) {
   m.def("load_tokenizer_json", &text::load_tokenizer_json);
   m.def("parse_tokenizer_json", &text::parse_tokenizer_json, py::arg("json_text"),
         py::arg("source") = "tokenizer.json");
+  m.def("tokenizer_to_json", &text::tokenizer_to_json);
+  m.def("save_tokenizer_json", &text::save_tokenizer_json);
   m.def("count_words", &text::count_words);
   m.def(
       "train_bpe",

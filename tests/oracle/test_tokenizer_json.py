@@ -129,3 +129,26 @@ def test_malformed_files_are_rejected():
     doc["model"]["merges"] = ["Ġ"]
     with pytest.raises(ValueError, match="not two tokens"):
         load(doc)
+
+
+@pytest.mark.parametrize("make,name", [(bert_json, "bert-base-uncased"), (gpt2_json, "gpt2")])
+def test_save_and_reload_round_trip(make, name, tmp_path):
+    doc = make()
+    tok = load(doc)
+    path = str(tmp_path / "saved.json")
+    E.save_tokenizer_json(tok, path)
+    with open(path, encoding="utf-8") as f:
+        saved = json.load(f)
+    # The parts that decide the ids are written as Hugging Face writes them.
+    assert saved["model"]["vocab"] == doc["model"]["vocab"]
+    assert saved["model"]["type"] == doc["model"]["type"]
+    if "merges" in doc["model"]:
+        assert saved["model"]["merges"] == doc["model"]["merges"]
+    assert saved["normalizer"] == doc["normalizer"]
+    assert saved["pre_tokenizer"] == doc["pre_tokenizer"]
+    assert [t["content"] for t in saved["added_tokens"]] == sorted(
+        [t["content"] for t in doc["added_tokens"]], key=lambda c: doc["model"]["vocab"][c])
+    again = E.load_tokenizer_json(path)
+    for text, ids in vectors(name):
+        assert again.encode(text, False)[0] == ids
+        assert again.encode(text)[0] == tok.encode(text)[0]

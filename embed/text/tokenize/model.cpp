@@ -97,8 +97,8 @@ std::string WordPiece::decode(const std::vector<std::int64_t>& ids) const {
   return out;
 }
 
-WordLevel::WordLevel(Vocab vocab, std::string unk_token) : vocab_(std::move(vocab)) {
-  const auto unk = vocab_.find(unk_token);
+WordLevel::WordLevel(Vocab vocab, std::string unk_token) : vocab_(std::move(vocab)), unk_token_(std::move(unk_token)) {
+  const auto unk = vocab_.find(unk_token_);
   EMBED_CHECK(unk.has_value(), "WordLevel: the unknown token '{}' is not in the vocabulary", unk_token);
   unk_id_ = *unk;
 }
@@ -136,6 +136,7 @@ Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& me
     EMBED_CHECK_AS(FormatError, ia && ib && im, "BPE merge {} ('{}' '{}') uses a token missing from the vocabulary",
                    rank + 1, a, b);
     merges_.emplace(pair_key(*ia, *ib), Merge{static_cast<std::int64_t>(rank), *im});  // first rank wins
+    merge_list_.emplace_back(a, b);
   }
 }
 

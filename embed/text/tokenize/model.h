@@ -1,6 +1,8 @@
 // Tokenizer models: one pre-tokenized piece (a run of characters) -> tokens.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +27,8 @@ class Model {
   // pre-tokenization removed (see each model).
   virtual std::string decode(const std::vector<std::int64_t>& ids) const = 0;
   virtual const Vocab& vocab() const = 0;
+  virtual nlohmann::json to_json() const = 0;       // the "model" of a tokenizer.json
+  virtual nlohmann::json decoder_json() const = 0;  // the matching "decoder"
 };
 
 struct WordPieceOptions {
@@ -44,6 +48,8 @@ class WordPiece : public Model {
   std::string decode(const std::vector<std::int64_t>& ids) const override;
   const Vocab& vocab() const override { return vocab_; }
   const WordPieceOptions& options() const { return opt_; }
+  nlohmann::json to_json() const override;
+  nlohmann::json decoder_json() const override;
 
  private:
   Vocab vocab_;
@@ -58,9 +64,12 @@ class WordLevel : public Model {
   void encode(const std::u32string& piece, std::vector<Token>& out) const override;
   std::string decode(const std::vector<std::int64_t>& ids) const override;  // tokens joined by spaces
   const Vocab& vocab() const override { return vocab_; }
+  nlohmann::json to_json() const override;
+  nlohmann::json decoder_json() const override;
 
  private:
   Vocab vocab_;
+  std::string unk_token_;
   std::int64_t unk_id_ = -1;
 };
 
@@ -84,6 +93,8 @@ class Bpe : public Model {
   // suffix turned into a space.
   std::string decode(const std::vector<std::int64_t>& ids) const override;
   const Vocab& vocab() const override { return vocab_; }
+  nlohmann::json to_json() const override;
+  nlohmann::json decoder_json() const override;
 
  private:
   struct Merge {
@@ -95,6 +106,7 @@ class Bpe : public Model {
   Vocab vocab_;
   BpeOptions opt_;
   std::unordered_map<std::uint64_t, Merge> merges_;
+  std::vector<std::pair<std::string, std::string>> merge_list_;  // in rank order, for saving
   std::int64_t unk_id_ = -1;
 };
 

@@ -4,6 +4,8 @@
 // The set and its semantics follow Hugging Face tokenizers' normalizers.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +31,7 @@ class Normalizer {
  public:
   virtual ~Normalizer() = default;
   virtual void apply(NormalizedText& text) const = 0;
+  virtual nlohmann::json to_json() const = 0;  // as in a tokenizer.json
 };
 
 enum class NormalForm { nfc, nfd, nfkc, nfkd };
@@ -37,6 +40,7 @@ class UnicodeNormalizer : public Normalizer {
  public:
   explicit UnicodeNormalizer(NormalForm form) : form_(form) {}
   void apply(NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 
  private:
   NormalForm form_;
@@ -45,12 +49,14 @@ class UnicodeNormalizer : public Normalizer {
 class Lowercase : public Normalizer {
  public:
   void apply(NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 };
 
 // NFD, then drop nonspacing marks (category Mn): "café" -> "cafe".
 class StripAccents : public Normalizer {
  public:
   void apply(NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 };
 
 // BERT's BasicTokenizer normalisation (and HF's BertNormalizer), in its order:
@@ -67,6 +73,7 @@ class BertNormalizer : public Normalizer {
  public:
   explicit BertNormalizer(BertNormalizerOptions options = {}) : opt_(options) {}
   void apply(NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 
  private:
   BertNormalizerOptions opt_;
@@ -78,6 +85,7 @@ class NormalizerSequence : public Normalizer {
   void apply(NormalizedText& text) const override {
     for (const auto& s : steps_) s->apply(text);
   }
+  nlohmann::json to_json() const override;
 
  private:
   std::vector<std::shared_ptr<Normalizer>> steps_;

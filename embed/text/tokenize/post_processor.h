@@ -3,6 +3,8 @@
 // Face tokenizers' TemplateProcessing, TruncationParams and PaddingParams.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +47,7 @@ class TemplateProcessing {
   std::size_t added_tokens(bool pair) const;
   bool empty() const { return single_.empty() && pair_.empty(); }
   bool is_special(std::int64_t id) const;
+  nlohmann::json to_json() const;  // null when there is no template
 
  private:
   std::vector<TemplatePiece> single_, pair_;

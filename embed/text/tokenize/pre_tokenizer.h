@@ -3,6 +3,8 @@
 // characters of the NormalizedText, so offsets stay available.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <vector>
 
@@ -20,12 +22,14 @@ class PreTokenizer {
   // Edits the text before splitting (ByteLevel's prefix space); no-op by default.
   virtual void prepare(NormalizedText&) const {}
   virtual std::vector<Piece> split(const NormalizedText& text) const = 0;
+  virtual nlohmann::json to_json() const = 0;  // as in a tokenizer.json
 };
 
 // Splits on white space (which is dropped).
 class WhitespaceSplit : public PreTokenizer {
  public:
   std::vector<Piece> split(const NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 };
 
 // BERT's BasicTokenizer: split on white space, then every punctuation
@@ -33,6 +37,7 @@ class WhitespaceSplit : public PreTokenizer {
 class BertPreTokenizer : public PreTokenizer {
  public:
   std::vector<Piece> split(const NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 };
 
 // GPT-2's split, the regex
@@ -45,6 +50,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
   explicit ByteLevelPreTokenizer(bool add_prefix_space = false) : add_prefix_space_(add_prefix_space) {}
   void prepare(NormalizedText& text) const override;
   std::vector<Piece> split(const NormalizedText& text) const override;
+  nlohmann::json to_json() const override;
 
  private:
   bool add_prefix_space_;

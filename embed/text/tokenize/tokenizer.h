@@ -44,6 +44,12 @@ class Tokenizer {
   void set_truncation(std::optional<Truncation> t) { truncation_ = t; }
   void set_padding(std::optional<Padding> p) { padding_ = std::move(p); }
   const Model& model() const { return *model_; }
+  const std::shared_ptr<Normalizer>& normalizer() const { return normalizer_; }
+  const PreTokenizer& pre_tokenizer() const { return *pre_tokenizer_; }
+  const TemplateProcessing& template_processing() const { return template_; }
+  const std::optional<Truncation>& truncation() const { return truncation_; }
+  const std::optional<Padding>& padding() const { return padding_; }
+  const std::vector<AddedToken>& added_tokens() const { return added_; }
 
  private:
   Encoding encode_sequence(std::string_view text, std::int64_t sequence) const;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "embed/core/error.h"
 #include "embed/io/atomic_file.h"
 #include "embed/io/json_config.h"
@@ -260,5 +262,145 @@ Tokenizer parse_tokenizer_json(const std::string& json_text, const std::string& 
 }
 
 Tokenizer load_tokenizer_json(const std::string& path) { return parse_tokenizer_json(read_file(path), path); }
+
+// ---- writing: each component as Hugging Face writes it ----
+
+namespace {
+
+json vocab_json(const Vocab& v) {
+  json out = json::object();
+  for (std::int64_t i = 0; i < v.size(); ++i) out[v.token(i)] = i;
+  return out;
+}
+
+json template_pieces(const std::vector<TemplatePiece>& pieces) {
+  json out = json::array();
+  for (const TemplatePiece& p : pieces) {
+    if (p.kind == TemplatePiece::Kind::special)
+      out.push_back({{"SpecialToken", {{"id", p.token}, {"type_id", p.type_id}}}});
+    else
+      out.push_back(
+          {{"Sequence", {{"id", p.kind == TemplatePiece::Kind::sequence_a ? "A" : "B"}, {"type_id", p.type_id}}}});
+  }
+  return out;
+}
+
+}  // namespace
+
+json UnicodeNormalizer::to_json() const {
+  static const char* names[] = {"NFC", "NFD", "NFKC", "NFKD"};
+  return {{"type", names[static_cast<int>(form_)]}};
+}
+json Lowercase::to_json() const { return {{"type", "Lowercase"}}; }
+json StripAccents::to_json() const { return {{"type", "StripAccents"}}; }
+json BertNormalizer::to_json() const {
+  return {{"type", "BertNormalizer"},
+          {"clean_text", opt_.clean_text},
+          {"handle_chinese_chars", opt_.handle_chinese_chars},
+          {"strip_accents", opt_.strip_accents < 0 ? json() : json(opt_.strip_accents == 1)},
+          {"lowercase", opt_.lowercase}};
+}
+json NormalizerSequence::to_json() const {
+  json steps = json::array();
+  for (const auto& s : steps_) steps.push_back(s->to_json());
+  return {{"type", "Sequence"}, {"normalizers", steps}};
+}
+
+json WhitespaceSplit::to_json() const { return {{"type", "WhitespaceSplit"}}; }
+json BertPreTokenizer::to_json() const { return {{"type", "BertPreTokenizer"}}; }
+json ByteLevelPreTokenizer::to_json() const {
+  return {{"type", "ByteLevel"}, {"add_prefix_space", add_prefix_space_}, {"trim_offsets", true}, {"use_regex", true}};
+}
+
+json WordPiece::to_json() const {
+  return {{"type", "WordPiece"},
+          {"unk_token", opt_.unk_token},
+          {"continuing_subword_prefix", opt_.continuing_prefix},
+          {"max_input_chars_per_word", opt_.max_input_chars_per_word},
+          {"vocab", vocab_json(vocab_)}};
+}
+json WordPiece::decoder_json() const {
+  return {{"type", "WordPiece"}, {"prefix", opt_.continuing_prefix}, {"cleanup", true}};
+}
+json WordLevel::to_json() const {
+  return {{"type", "WordLevel"}, {"vocab", vocab_json(vocab_)}, {"unk_token", unk_token_}};
+}
+json WordLevel::decoder_json() const { return json(); }
+json Bpe::to_json() const {
+  json merges = json::array();
+  for (const auto& [a, b] : merge_list_) merges.push_back(a + " " + b);
+  return {{"type", "BPE"},
+          {"dropout", json()},
+          {"unk_token", opt_.unk_token.empty() ? json() : json(opt_.unk_token)},
+          {"continuing_subword_prefix", opt_.continuing_prefix.empty() ? json() : json(opt_.continuing_prefix)},
+          {"end_of_word_suffix", opt_.end_of_word_suffix.empty() ? json() : json(opt_.end_of_word_suffix)},
+          {"fuse_unk", false},
+          {"byte_fallback", false},
+          {"vocab", vocab_json(vocab_)},
+          {"merges", merges}};
+}
+json Bpe::decoder_json() const {
+  if (opt_.byte_level)
+    return {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
+  if (!opt_.end_of_word_suffix.empty()) return {{"type", "BPEDecoder"}, {"suffix", opt_.end_of_word_suffix}};
+  return json();
+}
+
+json TemplateProcessing::to_json() const {
+  if (empty()) return json();
+  json specials = json::object();
+  for (const auto* pieces : {&single_, &pair_})
+    for (const TemplatePiece& p : *pieces)
+      if (p.kind == TemplatePiece::Kind::special)
+        specials[p.token] = {{"id", p.token}, {"ids", {p.id}}, {"tokens", {p.token}}};
+  return {{"type", "TemplateProcessing"},
+          {"single", template_pieces(single_)},
+          {"pair", template_pieces(pair_)},
+          {"special_tokens", specials}};
+}
+
+std::string tokenizer_to_json(const Tokenizer& tok) {
+  json j;
+  j["version"] = "1.0";
+  j["truncation"] = json();
+  if (const auto& t = tok.truncation()) {
+    static const char* strategies[] = {"LongestFirst", "OnlyFirst", "OnlySecond"};
+    j["truncation"] = {{"direction", "Right"},
+                       {"max_length", t->max_length},
+                       {"strategy", strategies[static_cast<int>(t->strategy)]},
+                       {"stride", 0}};
+  }
+  j["padding"] = json();
+  if (const auto& p = tok.padding()) {
+    j["padding"] = {{"strategy", p->length ? json{{"Fixed", *p->length}} : json("BatchLongest")},
+                    {"direction", p->side == PaddingSide::left ? "Left" : "Right"},
+                    {"pad_to_multiple_of", p->multiple_of ? json(p->multiple_of) : json()},
+                    {"pad_id", p->pad_id},
+                    {"pad_type_id", p->pad_type_id},
+                    {"pad_token", p->pad_token}};
+  }
+  json added = json::array();
+  for (const AddedToken& t : tok.added_tokens())
+    added.push_back({{"id", t.id},
+                     {"content", t.content},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", t.special}});
+  std::sort(added.begin(), added.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
+  j["added_tokens"] = added;
+  j["normalizer"] = tok.normalizer() ? tok.normalizer()->to_json() : json();
+  j["pre_tokenizer"] = tok.pre_tokenizer().to_json();
+  j["post_processor"] = tok.template_processing().to_json();
+  j["decoder"] = tok.model().decoder_json();
+  j["model"] = tok.model().to_json();
+  return j.dump(2);
+}
+
+void save_tokenizer_json(const Tokenizer& tok, const std::string& path) {
+  const std::string text = tokenizer_to_json(tok);
+  write_file_atomic(path, [&](int fd) { write_all(fd, text.data(), text.size(), path); });
+}
 
 }  // namespace embed::text

@@ -14,5 +14,9 @@ namespace embed::text {
 
 Tokenizer load_tokenizer_json(const std::string& path);
 Tokenizer parse_tokenizer_json(const std::string& json_text, const std::string& source = "tokenizer.json");
+// The tokenizer as a tokenizer.json that Hugging Face tokenizers and
+// load_tokenizer_json read back (written atomically).
+std::string tokenizer_to_json(const Tokenizer& tokenizer);
+void save_tokenizer_json(const Tokenizer& tokenizer, const std::string& path);
 
 }  // namespace embed::text
