@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace embed::cli {
 
@@ -18,7 +19,19 @@ struct TokenizerOptions {
   bool skip_special_tokens = true;
 };
 
+struct TokenizerTrainOptions {
+  std::string model = "bpe";  // bpe | wordpiece | word
+  std::int64_t vocab_size = 8000;
+  std::int64_t min_frequency = 2;
+  std::string criterion = "likelihood";  // wordpiece: likelihood | frequency
+  bool lowercase = false;
+  std::vector<std::string> corpus;
+  std::string output = "tokenizer.json";
+};
+
 int run_demo(const DemoOptions& options);
+// Trains a tokenizer on text files and writes a tokenizer.json.
+int run_tokenizer_train(const TokenizerTrainOptions& options);
 // Each stdin line (UTF-8 text) -> one JSON line {"ids": [...], "tokens": [...], "offsets": [[b, e], ...]}.
 int run_tokenizer_encode(const TokenizerOptions& options);
 // Each stdin line (a JSON array of ids, or {"ids": [...]}) -> one line of text.

@@ -40,6 +40,20 @@ int main(int argc, char** argv) {
   decode_cmd->add_option("tokenizer", tok.tokenizer, "tokenizer.json")->required()->check(CLI::ExistingFile);
   decode_cmd->add_flag("!--keep-special-tokens", tok.skip_special_tokens, "print special tokens too");
 
+  embed::cli::TokenizerTrainOptions train;
+  auto* train_cmd = tok_cmd->add_subcommand("train", "train a tokenizer on text files, write a tokenizer.json");
+  train_cmd->add_option("--model", train.model, "bpe | wordpiece | word")
+      ->check(CLI::IsMember({"bpe", "wordpiece", "word"}));
+  train_cmd->add_option("--vocab-size", train.vocab_size, "vocabulary size, special tokens included")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--min-frequency", train.min_frequency, "rarest pair (or word) to keep")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--criterion", train.criterion, "wordpiece: likelihood | frequency")
+      ->check(CLI::IsMember({"likelihood", "frequency"}));
+  train_cmd->add_flag("--lowercase", train.lowercase, "lowercase before training (and encoding)");
+  train_cmd->add_option("corpus", train.corpus, "UTF-8 text files")->required()->check(CLI::ExistingFile);
+  train_cmd->add_option("-o,--output", train.output, "where to write the tokenizer.json");
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -47,6 +61,7 @@ int main(int argc, char** argv) {
     if (*demo_cmd) return embed::cli::run_demo(demo);
     if (*inspect_cmd) return embed::cli::run_inspect(inspect_path);
     if (*encode_cmd) return embed::cli::run_tokenizer_encode(tok);
+    if (*train_cmd) return embed::cli::run_tokenizer_train(train);
     if (*decode_cmd) return embed::cli::run_tokenizer_decode(tok);
   } catch (const embed::Interrupted& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());

@@ -1,12 +1,17 @@
-// `embed tokenizer encode|decode tokenizer.json`: JSON lines through stdin/stdout.
+// `embed tokenizer train|encode|decode`: training writes a tokenizer.json;
+// encoding and decoding stream JSON lines through stdin/stdout.
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "apps/cli/commands.h"
 #include "embed/core/error.h"
 #include "embed/core/progress.h"
+#include "embed/io/atomic_file.h"
+#include "embed/text/tokenize/bpe_trainer.h"
 #include "embed/text/tokenize/tokenizer_json.h"
 
 namespace embed::cli {
@@ -27,6 +32,83 @@ int run_tokenizer_encode(const TokenizerOptions& o) {
     out["offsets"] = e.offsets;
     std::cout << out.dump() << '\n';
   }
+  return 0;
+}
+
+int run_tokenizer_train(const TokenizerTrainOptions& o) {
+  EMBED_CHECK(!o.corpus.empty(), "give at least one corpus file");
+  // The pipeline around the model: what encoding will do, so training counts the same pieces.
+  std::shared_ptr<text::Normalizer> normalizer;
+  std::shared_ptr<text::PreTokenizer> pre;
+  if (o.model == "wordpiece") {
+    text::BertNormalizerOptions b;
+    b.lowercase = o.lowercase;
+    normalizer = std::make_shared<text::BertNormalizer>(b);
+    pre = std::make_shared<text::BertPreTokenizer>();
+  } else {
+    EMBED_CHECK(o.model == "bpe" || o.model == "word", "--model must be bpe, wordpiece or word, got '{}'", o.model);
+    if (o.lowercase) normalizer = std::make_shared<text::Lowercase>();
+    pre = std::make_shared<text::WhitespaceSplit>();
+  }
+  std::vector<std::string> texts;
+  std::int64_t total = 0;
+  for (const std::string& path : o.corpus) {
+    texts.push_back(read_file(path));
+    total += static_cast<std::int64_t>(texts.back().size());
+  }
+  Progress progress("counting words", total, "B");
+  std::map<std::string, std::int64_t> merged;
+  for (const std::string& t : texts) {
+    check_interrupted("training");
+    for (const auto& [w, c] : text::count_pieces({t}, normalizer.get(), *pre)) merged[w] += c;
+    progress.advance(static_cast<std::int64_t>(t.size()));
+  }
+  progress.finish();
+  const std::vector<std::pair<std::string, std::int64_t>> words(merged.begin(), merged.end());
+  std::shared_ptr<text::Model> model;
+  text::TemplateProcessing templ;
+  if (o.model == "bpe") {
+    text::BpeTrainerOptions t;
+    t.vocab_size = o.vocab_size;
+    t.min_frequency = o.min_frequency;
+    t.special_tokens = {"<unk>"};
+    auto r = text::train_bpe(words, t);
+    text::BpeOptions b;
+    b.unk_token = "<unk>";
+    b.end_of_word_suffix = t.end_of_word_suffix;
+    model = std::make_shared<text::Bpe>(std::move(r.vocab), r.merges, b);
+  } else if (o.model == "wordpiece") {
+    text::WordPieceTrainerOptions t;
+    t.vocab_size = o.vocab_size;
+    t.min_frequency = o.min_frequency;
+    EMBED_CHECK(o.criterion == "likelihood" || o.criterion == "frequency",
+                "--criterion must be likelihood or frequency, got '{}'", o.criterion);
+    t.criterion =
+        o.criterion == "likelihood" ? text::WordPieceCriterion::likelihood : text::WordPieceCriterion::frequency;
+    auto r = text::train_wordpiece(words, t);
+    const auto id = [&](const char* s) { return *r.vocab.find(s); };
+    using K = text::TemplatePiece::Kind;
+    const text::TemplatePiece cls{K::special, "[CLS]", id("[CLS]"), 0}, sep{K::special, "[SEP]", id("[SEP]"), 0};
+    text::TemplatePiece sep1 = sep;
+    sep1.type_id = 1;
+    templ = text::TemplateProcessing({cls, {K::sequence_a, "", 0, 0}, sep},
+                                     {cls, {K::sequence_a, "", 0, 0}, sep, {K::sequence_b, "", 0, 1}, sep1});
+    model = std::make_shared<text::WordPiece>(std::move(r.vocab));
+  } else {  // word level: the most frequent words (ties in byte order) up to the budget
+    std::vector<std::pair<std::string, std::int64_t>> ranked = words;
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    text::Vocab vocab({"<unk>"});
+    for (const auto& [w, c] : ranked) {
+      if (vocab.size() >= o.vocab_size || c < o.min_frequency) break;
+      vocab.add(w);
+    }
+    model = std::make_shared<text::WordLevel>(std::move(vocab), "<unk>");
+  }
+  text::Tokenizer tok(normalizer, pre, model);
+  tok.set_template(templ);
+  text::save_tokenizer_json(tok, o.output);
+  std::fprintf(stderr, "embed: %lld distinct words; vocabulary of %lld written to %s\n",
+               static_cast<long long>(words.size()), static_cast<long long>(model->vocab().size()), o.output.c_str());
   return 0;
 }
 

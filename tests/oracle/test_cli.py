@@ -48,3 +48,24 @@ def test_tokenizer_encode_decode_json_lines(tmp_path):
     assert dec.stdout.splitlines() == ["hello world", "cafe !"]
     bad = subprocess.run([EMBED, "tokenizer", "decode", str(path)], input="not json\n", capture_output=True, text=True)
     assert bad.returncode == 1 and "line 1" in bad.stderr
+
+
+@pytest.mark.skipif(not EMBED or not os.path.exists("/usr/share/common-licenses/GPL-3"), reason="needs EMBED_BIN and GPL-3")
+@pytest.mark.parametrize("model", ["bpe", "wordpiece", "word"])
+def test_tokenizer_train_writes_a_loadable_tokenizer(model, tmp_path):
+    import json
+    import embedcpp as E
+    out = tmp_path / "tok.json"
+    proc = subprocess.run([EMBED, "tokenizer", "train", "--model", model, "--vocab-size", "300", "--lowercase",
+                           "/usr/share/common-licenses/GPL-3", "-o", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert len(doc["model"]["vocab"]) == 300
+    tok = E.load_tokenizer_json(str(out))
+    ids, tokens, _ = tok.encode("The GNU General Public License", False)
+    assert ids and len(tokens) == len(ids)
+    if model == "bpe":
+        words = E.count_words([open("/usr/share/common-licenses/GPL-3", encoding="utf-8").read().lower()])
+        assert [m.split(" ") for m in doc["model"]["merges"]] == [list(m) for m in E.train_bpe(words, 300, 2, "</w>", ["<unk>"])[1]]
+    if model == "wordpiece":
+        assert tok.encode("license")[1][0] == "[CLS]"

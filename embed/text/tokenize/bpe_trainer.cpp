@@ -31,15 +31,22 @@ struct Word {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts) {
+std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string>& texts,
+                                                               const Normalizer* normalizer,
+                                                               const PreTokenizer& pre_tokenizer) {
   std::map<std::string, std::int64_t> counts;
-  const WhitespaceSplit split;
   for (const std::string& text : texts) {
-    const NormalizedText t = NormalizedText::from_utf8(text);
-    for (const Piece& p : split.split(t))
+    NormalizedText t = NormalizedText::from_utf8(text);
+    if (normalizer) normalizer->apply(t);
+    pre_tokenizer.prepare(t);
+    for (const Piece& p : pre_tokenizer.split(t))
       ++counts[encode_utf8(std::u32string_view(t.chars).substr(p.start, p.end - p.start))];
   }
   return {counts.begin(), counts.end()};
+}
+
+std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts) {
+  return count_pieces(texts, nullptr, WhitespaceSplit());
 }
 
 namespace {

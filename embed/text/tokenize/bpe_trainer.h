@@ -57,4 +57,12 @@ BpeTrainerResult train_wordpiece(const std::vector<std::pair<std::string, std::i
 // Counts the white-space separated words of the texts (sorted by word).
 std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts);
 
+class Normalizer;
+class PreTokenizer;
+// The same with a tokenizer's own normalizer (may be null) and pre-tokenizer,
+// so that training sees the pieces encoding will see.
+std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string>& texts,
+                                                               const Normalizer* normalizer,
+                                                               const PreTokenizer& pre_tokenizer);
+
 }  // namespace embed::text
