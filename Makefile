@@ -48,6 +48,7 @@ format:
 bench: build
 	./$(BUILD)/bench_core --benchmark_min_time=0.5
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/core/vs_torch.py
+	EMBED_BIN=$(BUILD)/embed /usr/bin/python3 bench/tokenizers/vs_sentencepiece.py
 
 clean:
 	rm -rf build build-asan build-fuzz

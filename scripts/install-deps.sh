@@ -9,6 +9,7 @@ PACKAGES=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-torch
+  sentencepiece
 )
 
 missing=()
