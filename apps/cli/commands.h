@@ -17,6 +17,7 @@ struct TokenizerOptions {
   std::string tokenizer;  // a tokenizer.json
   bool add_special_tokens = true;
   bool skip_special_tokens = true;
+  bool ids_only = false;  // encode: space-separated ids per line instead of JSON
 };
 
 struct TokenizerTrainOptions {
@@ -32,7 +33,8 @@ struct TokenizerTrainOptions {
 int run_demo(const DemoOptions& options);
 // Trains a tokenizer on text files and writes a tokenizer.json.
 int run_tokenizer_train(const TokenizerTrainOptions& options);
-// Each stdin line (UTF-8 text) -> one JSON line {"ids": [...], "tokens": [...], "offsets": [[b, e], ...]}.
+// Each stdin line (UTF-8 text) -> one JSON line {"ids": [...], "tokens": [...], "offsets": [[b, e], ...]},
+// or with ids_only the ids separated by spaces.
 int run_tokenizer_encode(const TokenizerOptions& options);
 // Each stdin line (a JSON array of ids, or {"ids": [...]}) -> one line of text.
 int run_tokenizer_decode(const TokenizerOptions& options);

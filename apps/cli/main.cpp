@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   auto* encode_cmd = tok_cmd->add_subcommand("encode", "stdin lines -> JSON lines of ids, tokens and byte offsets");
   encode_cmd->add_option("tokenizer", tok.tokenizer, "tokenizer.json")->required()->check(CLI::ExistingFile);
   encode_cmd->add_flag("!--no-special-tokens", tok.add_special_tokens, "leave out [CLS]/[SEP] and the like");
+  encode_cmd->add_flag("--ids", tok.ids_only, "print only the ids, separated by spaces");
   auto* decode_cmd = tok_cmd->add_subcommand("decode", "stdin JSON arrays of ids -> text lines");
   decode_cmd->add_option("tokenizer", tok.tokenizer, "tokenizer.json")->required()->check(CLI::ExistingFile);
   decode_cmd->add_flag("!--keep-special-tokens", tok.skip_special_tokens, "print special tokens too");

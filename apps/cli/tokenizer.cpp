@@ -22,6 +22,15 @@ int run_tokenizer_encode(const TokenizerOptions& o) {
   while (std::getline(std::cin, line)) {
     check_interrupted("encoding");
     const text::Encoding e = tok.encode(line, o.add_special_tokens);
+    if (o.ids_only) {
+      std::string out;
+      for (std::size_t i = 0; i < e.ids.size(); ++i) {
+        if (i) out += ' ';
+        out += std::to_string(e.ids[i]);
+      }
+      std::cout << out << '\n';
+      continue;
+    }
     nlohmann::json out;
     out["ids"] = e.ids;
     // Tokens of a byte-level vocabulary may split a UTF-8 character: keep

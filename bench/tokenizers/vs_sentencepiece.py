@@ -62,7 +62,7 @@ def main():
             spm_enc = timed(["spm_encode", f"--model={tmp}/spm.model", "--output_format=id"], stdin=src,
                             stdout=subprocess.DEVNULL)
         with open(corpus, "rb") as src:
-            ours_enc = timed([EMBED, "tokenizer", "encode", f"{tmp}/tok.json", "--no-special-tokens"], stdin=src,
+            ours_enc = timed([EMBED, "tokenizer", "encode", f"{tmp}/tok.json", "--no-special-tokens", "--ids"], stdin=src,
                              stdout=subprocess.DEVNULL)
         print(f"encode (1 thread, whole corpus): sentencepiece {mb / spm_enc:.1f} MB/s, ours {mb / ours_enc:.1f} MB/s, "
               f"ratio {spm_enc / ours_enc:.2f}")

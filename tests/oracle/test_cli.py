@@ -42,6 +42,9 @@ def test_tokenizer_encode_decode_json_lines(tmp_path):
     assert lines[0]["ids"] == [101, 7592, 2088, 102]
     assert lines[0]["tokens"] == ["[CLS]", "hello", "world", "[SEP]"]
     assert lines[1]["offsets"][1] == [0, 5]  # "café" is 5 bytes
+    ids_only = subprocess.run([EMBED, "tokenizer", "encode", str(path), "--ids"], input="Hello world\n",
+                              capture_output=True, text=True, check=True)
+    assert ids_only.stdout == "101 7592 2088 102\n"
     dec = subprocess.run([EMBED, "tokenizer", "decode", str(path)],
                          input="\n".join(json.dumps(l["ids"]) for l in lines) + "\n",
                          capture_output=True, text=True, check=True)
