@@ -35,6 +35,14 @@ Shape contiguous_strides(const Shape& shape) {
   return strides;
 }
 
+AxisSplit split_at(const Shape& shape, int axis) {
+  AxisSplit s;
+  for (int d = 0; d < axis; ++d) s.outer *= shape[d];
+  s.n = shape[axis];
+  for (std::size_t d = axis + 1; d < shape.size(); ++d) s.inner *= shape[d];
+  return s;
+}
+
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b) {

@@ -21,4 +21,10 @@ Shape broadcast_shapes(const Shape& a, const Shape& b);
 // Normalise a possibly negative axis against rank; throws when out of range.
 int normalize_axis(std::int64_t axis, std::size_t rank);
 
+// A contiguous tensor seen as [outer, n, inner] around one axis.
+struct AxisSplit {
+  std::int64_t outer = 1, n = 1, inner = 1;
+};
+AxisSplit split_at(const Shape& shape, int axis);
+
 }  // namespace embed

@@ -52,19 +52,6 @@ void check_gather_shapes(const char* op, const Tensor& x, int axis, const Tensor
                 describe(index), describe(x), d);
 }
 
-// [outer, n, inner] view sizes of x around `axis`.
-struct AxisSplit {
-  std::int64_t outer = 1, n = 1, inner = 1;
-};
-
-AxisSplit split_at(const Shape& shape, int axis) {
-  AxisSplit s;
-  for (int d = 0; d < axis; ++d) s.outer *= shape[d];
-  s.n = shape[axis];
-  for (std::size_t d = axis + 1; d < shape.size(); ++d) s.inner *= shape[d];
-  return s;
-}
-
 }  // namespace
 
 Tensor gather(const Tensor& x, std::int64_t axis_in, const Tensor& index) {

@@ -40,21 +40,9 @@ Shape reduced_shape(const Shape& in, const std::vector<int>& axes, bool keepdim)
   return out;
 }
 
-// The input seen as [outer, n, inner] around one axis.
-struct Split3 {
-  std::int64_t outer = 1, n = 1, inner = 1;
-};
-Split3 split_at(const Shape& s, int axis) {
-  Split3 r;
-  for (int d = 0; d < axis; ++d) r.outer *= s[d];
-  r.n = s[axis];
-  for (std::size_t d = axis + 1; d < s.size(); ++d) r.inner *= s[d];
-  return r;
-}
-
 // Sum of a contiguous tensor along one axis, keeping it with size 1.
 Tensor sum_axis_kernel(const Tensor& xc, int axis) {
-  const Split3 p = split_at(xc.shape(), axis);
+  const AxisSplit p = split_at(xc.shape(), axis);
   Shape shape = xc.shape();
   shape[axis] = 1;
   Tensor out = Tensor::zeros(shape);
@@ -86,7 +74,7 @@ Tensor arg_extreme(const Tensor& x, std::int64_t axis, bool keepdim, bool want_m
   const int ax = normalize_axis(axis, x.shape().size());
   EMBED_CHECK(x.shape()[ax] > 0, "argmax/argmin over an empty axis of {}", describe(x));
   const Tensor xc = x.detach().contiguous();
-  const Split3 p = split_at(xc.shape(), ax);
+  const AxisSplit p = split_at(xc.shape(), ax);
   Tensor out = Tensor::empty(reduced_shape(x.shape(), {ax}, keepdim), DType::i64);
   const float* px = xc.data<float>();
   auto* o = out.data<std::int64_t>();
@@ -113,7 +101,7 @@ Tensor extreme(const Tensor& x, std::int64_t axis, bool keepdim, bool want_max) 
   const int ax = normalize_axis(axis, x.shape().size());
   const Tensor idx = arg_extreme(x, ax, true, want_max);
   const Tensor xc = x.detach().contiguous();
-  const Split3 p = split_at(xc.shape(), ax);
+  const AxisSplit p = split_at(xc.shape(), ax);
   Tensor out = Tensor::empty(idx.shape());
   const float* px = xc.data<float>();
   const auto* pi = idx.data<std::int64_t>();
@@ -124,7 +112,7 @@ Tensor extreme(const Tensor& x, std::int64_t axis, bool keepdim, bool want_max) 
   }
   out = record(out, want_max ? "max" : "min", {x}, [idx, in = x.shape(), ax](const Tensor& g) {
     // Route each gradient to the element that was picked.
-    const Split3 q = split_at(in, ax);
+    const AxisSplit q = split_at(in, ax);
     Tensor full = Tensor::zeros(in);
     const Tensor gc = g.contiguous();
     const float* pg = gc.data<float>();
