@@ -118,42 +118,43 @@ struct Span {
   std::int64_t lo, hi, count;
 };
 
-// y[p, oy, ox] = Σ over rows[oy] × cols[ox] of x[p] / (rows[oy].count · cols[ox].count).
-Tensor average_windows(const char* op, const Tensor& x, const std::vector<Span>& rows, const std::vector<Span>& cols) {
-  const Tensor xc = x.detach().contiguous();
-  const std::int64_t planes = x.shape()[0] * x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-  const std::int64_t oh = static_cast<std::int64_t>(rows.size()), ow = static_cast<std::int64_t>(cols.size());
-  Tensor y = Tensor::empty({x.shape()[0], x.shape()[1], oh, ow});
-  const float* px = xc.data<float>();
-  float* py = y.data<float>();
+// Calls f(input offset, output offset, 1 / divisor) for every input position of
+// every averaging window: the forward gathers along these pairs, the backward
+// scatters along the same ones.
+template <typename F>
+void for_each_window_cell(std::int64_t planes, std::int64_t h, std::int64_t w, const std::vector<Span>& rows,
+                          const std::vector<Span>& cols, F f) {
+  const auto oh = static_cast<std::int64_t>(rows.size()), ow = static_cast<std::int64_t>(cols.size());
   parallel_for(planes, h * w + oh * ow, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t p = lo; p < hi; ++p)
       for (std::int64_t oy = 0; oy < oh; ++oy)
         for (std::int64_t ox = 0; ox < ow; ++ox) {
           const Span& r = rows[oy];
           const Span& c = cols[ox];
-          float s = 0.0f;
+          const float scale = 1.0f / static_cast<float>(r.count * c.count);
           for (std::int64_t iy = r.lo; iy < r.hi; ++iy)
-            for (std::int64_t ix = c.lo; ix < c.hi; ++ix) s += px[(p * h + iy) * w + ix];
-          py[(p * oh + oy) * ow + ox] = s / static_cast<float>(r.count * c.count);
+            for (std::int64_t ix = c.lo; ix < c.hi; ++ix) f((p * h + iy) * w + ix, (p * oh + oy) * ow + ox, scale);
         }
   });
-  return record(y, op, {x}, [rows, cols, shape = x.shape(), planes, h, w, oh, ow](const Tensor& g_in) {
+}
+
+// y[p, oy, ox] = Σ over rows[oy] × cols[ox] of x[p] / (rows[oy].count · cols[ox].count).
+Tensor average_windows(const char* op, const Tensor& x, const std::vector<Span>& rows, const std::vector<Span>& cols) {
+  const Tensor xc = x.detach().contiguous();
+  const std::int64_t planes = x.shape()[0] * x.shape()[1], h = x.shape()[2], w = x.shape()[3];
+  Tensor y = Tensor::zeros(
+      {x.shape()[0], x.shape()[1], static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(cols.size())});
+  const float* px = xc.data<float>();
+  float* py = y.data<float>();
+  for_each_window_cell(planes, h, w, rows, cols,
+                       [&](std::int64_t in, std::int64_t out, float scale) { py[out] += px[in] * scale; });
+  return record(y, op, {x}, [rows, cols, shape = x.shape(), planes, h, w](const Tensor& g_in) {
     const Tensor g = g_in.contiguous();
     Tensor dx = Tensor::zeros(shape);
     const float* pg = g.data<float>();
     float* pd = dx.data<float>();
-    parallel_for(planes, h * w + oh * ow, [&](std::int64_t lo, std::int64_t hi) {
-      for (std::int64_t p = lo; p < hi; ++p)
-        for (std::int64_t oy = 0; oy < oh; ++oy)
-          for (std::int64_t ox = 0; ox < ow; ++ox) {
-            const Span& r = rows[oy];
-            const Span& c = cols[ox];
-            const float v = pg[(p * oh + oy) * ow + ox] / static_cast<float>(r.count * c.count);
-            for (std::int64_t iy = r.lo; iy < r.hi; ++iy)
-              for (std::int64_t ix = c.lo; ix < c.hi; ++ix) pd[(p * h + iy) * w + ix] += v;
-          }
-    });
+    for_each_window_cell(planes, h, w, rows, cols,
+                         [&](std::int64_t in, std::int64_t out, float scale) { pd[in] += pg[out] * scale; });
     return std::vector<Tensor>{dx};
   });
 }
