@@ -50,22 +50,7 @@ struct Reader {
   }
 };
 
-Vocab vocab_of(const Reader& r, const json& model) {
-  const json& v = r.at(model, "vocab", "model");
-  EMBED_CHECK_AS(FormatError, v.is_object(), "{}: model.vocab must map tokens to ids", r.source);
-  std::vector<std::string> tokens(v.size());
-  std::vector<bool> seen(v.size(), false);
-  for (const auto& [token, id] : v.items()) {
-    EMBED_CHECK_AS(FormatError, id.is_number_integer(), "{}: the id of '{}' is not an integer", r.source, token);
-    const auto k = id.get<std::int64_t>();
-    EMBED_CHECK_AS(FormatError, k >= 0 && k < static_cast<std::int64_t>(tokens.size()) && !seen[k],
-                   "{}: vocabulary ids must be 0..{} without repeats ('{}' has {})", r.source, tokens.size() - 1, token,
-                   k);
-    seen[k] = true;
-    tokens[k] = token;
-  }
-  return Vocab(std::move(tokens));
-}
+Vocab vocab_of(const Reader& r, const json& model) { return vocab_from_json(r.at(model, "vocab", "model"), r.source); }
 
 std::shared_ptr<Normalizer> normalizer_of(const Reader& r, const json& j) {
   if (j.is_null()) return nullptr;

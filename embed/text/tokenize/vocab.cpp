@@ -58,21 +58,23 @@ Vocab load_vocab_txt(const std::string& path) {
   return Vocab(std::move(tokens));
 }
 
-Vocab load_vocab_json(const std::string& path) {
-  const nlohmann::json j = load_json(path);
-  EMBED_CHECK_AS(FormatError, j.is_object(), "{}: a vocab.json must be an object of token -> id", path);
+Vocab vocab_from_json(const nlohmann::json& j, const std::string& source) {
+  EMBED_CHECK_AS(FormatError, j.is_object(), "{}: a vocabulary must be an object of token -> id", source);
   std::vector<std::string> tokens(j.size());
   std::vector<bool> seen(j.size(), false);
   for (const auto& [token, id] : j.items()) {
-    EMBED_CHECK_AS(FormatError, id.is_number_integer(), "{}: id of '{}' is not an integer", path, token);
+    EMBED_CHECK_AS(FormatError, id.is_number_integer(), "{}: the id of '{}' is not an integer", source, token);
     const auto k = id.get<std::int64_t>();
     EMBED_CHECK_AS(FormatError, k >= 0 && k < static_cast<std::int64_t>(tokens.size()) && !seen[k],
-                   "{}: ids must be 0..{} without repeats; '{}' has {}", path, tokens.size() - 1, token, k);
+                   "{}: vocabulary ids must be 0..{} without repeats ('{}' has {})", source, tokens.size() - 1, token,
+                   k);
     seen[k] = true;
     tokens[k] = token;
   }
   return Vocab(std::move(tokens));
 }
+
+Vocab load_vocab_json(const std::string& path) { return vocab_from_json(load_json(path), path); }
 
 std::vector<std::pair<std::string, std::string>> load_merges_txt(const std::string& path) {
   std::vector<std::pair<std::string, std::string>> merges;

@@ -4,6 +4,8 @@
 // line order after an optional "#version" header).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +31,9 @@ class Vocab {
 };
 
 Vocab load_vocab_txt(const std::string& path);
+// A JSON object token -> id (vocab.json, or a tokenizer.json model's "vocab");
+// the ids must be exactly 0..n-1. `source` names the file in errors.
+Vocab vocab_from_json(const nlohmann::json& object, const std::string& source);
 // The ids of a vocab.json must be exactly 0..n-1.
 Vocab load_vocab_json(const std::string& path);
 std::vector<std::pair<std::string, std::string>> load_merges_txt(const std::string& path);
