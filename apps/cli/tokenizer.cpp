@@ -96,12 +96,7 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
         o.criterion == "likelihood" ? text::WordPieceCriterion::likelihood : text::WordPieceCriterion::frequency;
     auto r = text::train_wordpiece(words, t);
     const auto id = [&](const char* s) { return *r.vocab.find(s); };
-    using K = text::TemplatePiece::Kind;
-    const text::TemplatePiece cls{K::special, "[CLS]", id("[CLS]"), 0}, sep{K::special, "[SEP]", id("[SEP]"), 0};
-    text::TemplatePiece sep1 = sep;
-    sep1.type_id = 1;
-    templ = text::TemplateProcessing({cls, {K::sequence_a, "", 0, 0}, sep},
-                                     {cls, {K::sequence_a, "", 0, 0}, sep, {K::sequence_b, "", 0, 1}, sep1});
+    templ = text::cls_sep_template("[CLS]", id("[CLS]"), "[SEP]", id("[SEP]"));
     model = std::make_shared<text::WordPiece>(std::move(r.vocab));
   } else {  // word level: the most frequent words (ties in byte order) up to the budget
     std::vector<std::pair<std::string, std::int64_t>> ranked = words;

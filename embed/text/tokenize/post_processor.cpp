@@ -57,6 +57,20 @@ std::size_t TemplateProcessing::added_tokens(bool pair) const {
       pieces.begin(), pieces.end(), [](const TemplatePiece& p) { return p.kind == TemplatePiece::Kind::special; }));
 }
 
+TemplateProcessing cls_sep_template(const std::string& cls, std::int64_t cls_id, const std::string& sep,
+                                    std::int64_t sep_id, bool roberta) {
+  using K = TemplatePiece::Kind;
+  const std::int64_t second = roberta ? 0 : 1;
+  const TemplatePiece c{K::special, cls, cls_id, 0}, s0{K::special, sep, sep_id, 0},
+      s1{K::special, sep, sep_id, second};
+  const TemplatePiece a{K::sequence_a, "", 0, 0}, b{K::sequence_b, "", 0, second};
+  std::vector<TemplatePiece> pair{c, a, s0};
+  if (roberta) pair.push_back(s0);
+  pair.push_back(b);
+  pair.push_back(s1);
+  return TemplateProcessing({c, a, s0}, std::move(pair));
+}
+
 bool TemplateProcessing::is_special(std::int64_t id) const {
   for (const auto* pieces : {&single_, &pair_})
     for (const TemplatePiece& p : *pieces)

@@ -53,6 +53,11 @@ class TemplateProcessing {
   std::vector<TemplatePiece> single_, pair_;
 };
 
+// BERT's "[CLS] $A [SEP]" / "[CLS] $A [SEP] $B:1 [SEP]:1" (HF's BertProcessing),
+// or with roberta "<s> $A </s>" / "<s> $A </s></s> $B </s>", all of type 0.
+TemplateProcessing cls_sep_template(const std::string& cls, std::int64_t cls_id, const std::string& sep,
+                                    std::int64_t sep_id, bool roberta = false);
+
 enum class TruncationStrategy { longest_first, only_first, only_second };
 struct Truncation {
   std::size_t max_length = 512;  // total, special tokens included

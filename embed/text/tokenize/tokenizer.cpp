@@ -122,15 +122,13 @@ Tokenizer bert_tokenizer(const std::string& vocab_txt, bool lowercase) {
   BertNormalizerOptions options;
   options.lowercase = lowercase;
   auto model = std::make_shared<WordPiece>(load_vocab_txt(vocab_txt));
-  const auto special = [&](const char* token, std::int64_t type_id) {
-    const auto id = model->vocab().find(token);
-    EMBED_CHECK(id.has_value(), "{}: BERT's special token {} is missing", vocab_txt, token);
-    return TemplatePiece{TemplatePiece::Kind::special, token, *id, type_id};
+  const auto id = [&](const char* token) {
+    const auto found = model->vocab().find(token);
+    EMBED_CHECK(found.has_value(), "{}: BERT's special token {} is missing", vocab_txt, token);
+    return *found;
   };
-  const TemplatePiece a{TemplatePiece::Kind::sequence_a, "", 0, 0}, b{TemplatePiece::Kind::sequence_b, "", 0, 1};
   Tokenizer tok(std::make_shared<BertNormalizer>(options), std::make_shared<BertPreTokenizer>(), model);
-  tok.set_template(TemplateProcessing({special("[CLS]", 0), a, special("[SEP]", 0)},
-                                      {special("[CLS]", 0), a, special("[SEP]", 0), b, special("[SEP]", 1)}));
+  tok.set_template(cls_sep_template("[CLS]", id("[CLS]"), "[SEP]", id("[SEP]")));
   return tok;
 }
 

@@ -165,18 +165,8 @@ void post_processor_of(const Reader& r, const json& j, Tokenizer& tok) {
     const json& cls = r.at(j, "cls", "post_processor");
     EMBED_CHECK_AS(FormatError, sep.is_array() && sep.size() == 2 && cls.is_array() && cls.size() == 2,
                    "{}: sep and cls must be [token, id]", r.source);
-    const TemplatePiece c{TemplatePiece::Kind::special, cls[0].get<std::string>(), cls[1].get<std::int64_t>(), 0};
-    const TemplatePiece s0{TemplatePiece::Kind::special, sep[0].get<std::string>(), sep[1].get<std::int64_t>(), 0};
-    const bool roberta = type == "RobertaProcessing";  // <s> A </s></s> B </s>, all type 0
-    TemplatePiece s1 = s0;
-    s1.type_id = roberta ? 0 : 1;
-    const TemplatePiece a{TemplatePiece::Kind::sequence_a, "", 0, 0};
-    const TemplatePiece b{TemplatePiece::Kind::sequence_b, "", 0, roberta ? 0 : 1};
-    std::vector<TemplatePiece> pair{c, a, s0};
-    if (roberta) pair.push_back(s0);
-    pair.push_back(b);
-    pair.push_back(s1);
-    tok.set_template(TemplateProcessing({c, a, s0}, pair));
+    tok.set_template(cls_sep_template(cls[0].get<std::string>(), cls[1].get<std::int64_t>(), sep[0].get<std::string>(),
+                                      sep[1].get<std::int64_t>(), type == "RobertaProcessing"));
     return;
   }
   r.unsupported("post_processor", type);
