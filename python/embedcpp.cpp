@@ -100,9 +100,7 @@ PYBIND11_MODULE(embedcpp, m) {
                              [](const Tensor& t) -> py::object {
                                const Tensor g = t.stored_grad();
                                if (!is_row_sparse(g)) return py::none();
-                               const Tensor values =
-                                   Tensor::from_storage(g.storage(), g.shape(), g.dtype(), g.offset());
-                               return py::make_tuple(row_ids(g), values);
+                               return py::make_tuple(row_ids(g), row_values(g));
                              })
       .def("zero_grad", &Tensor::zero_grad)
       .def("backward", &Tensor::backward, py::arg("grad") = Tensor(), py::arg("retain_graph") = false)

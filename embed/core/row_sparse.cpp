@@ -59,6 +59,11 @@ Tensor row_ids(const Tensor& t) {
   return Tensor(t.impl().sparse_rows);
 }
 
+Tensor row_values(const Tensor& t) {
+  EMBED_CHECK(is_row_sparse(t), "row_values of a tensor that is not row-sparse: {}", describe(t));
+  return Tensor::from_storage(t.storage(), t.shape(), t.dtype(), t.offset());  // same bytes, no flag
+}
+
 Shape dense_shape(const Tensor& t) {
   if (!is_row_sparse(t)) return t.shape();
   Shape shape = t.shape();
@@ -77,16 +82,13 @@ Tensor add_row_sparse(const Tensor& a, const Tensor& b) {
   EMBED_CHECK(is_row_sparse(a) && is_row_sparse(b) && dense_shape(a) == dense_shape(b),
               "add_row_sparse needs two row-sparse tensors of one shape, got {} and {}", describe(a), describe(b));
   // Plain (non-sparse) views of the values, so concat sees ordinary tensors.
-  const auto plain = [](const Tensor& t) {
-    return Tensor::from_storage(t.storage(), t.shape(), t.dtype(), t.offset());
-  };
   std::vector<std::int64_t> ids = row_ids(a).to_vector<std::int64_t>();
   const std::vector<std::int64_t> more = row_ids(b).to_vector<std::int64_t>();
   ids.insert(ids.end(), more.begin(), more.end());
   Shape shape = a.shape();
   shape[0] = static_cast<std::int64_t>(ids.size());
   Tensor values = Tensor::empty(shape);
-  const Tensor va = plain(a).contiguous(), vb = plain(b).contiguous();
+  const Tensor va = row_values(a).contiguous(), vb = row_values(b).contiguous();
   std::copy_n(va.data<float>(), va.numel(), values.data<float>());
   std::copy_n(vb.data<float>(), vb.numel(), values.data<float>() + va.numel());
   return coalesce_rows(Tensor::from_vector(ids, {shape[0]}), values, a.impl().dense_rows);
@@ -96,8 +98,7 @@ void add_rows_into(const Tensor& dense, const Tensor& sparse) {
   EMBED_CHECK(dense.dtype() == DType::f32 && dense.is_contiguous() && dense.shape() == dense_shape(sparse),
               "cannot add row-sparse {} into {}", describe(sparse), describe(dense));
   const Tensor ids = row_ids(sparse);
-  const Tensor values =
-      Tensor::from_storage(sparse.storage(), sparse.shape(), sparse.dtype(), sparse.offset()).contiguous();
+  const Tensor values = row_values(sparse).contiguous();
   const std::int64_t width = row_width(values);
   const auto* pi = ids.data<std::int64_t>();
   const float* pv = values.data<float>();

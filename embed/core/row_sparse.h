@@ -20,6 +20,7 @@ Tensor coalesce_rows(const Tensor& ids, const Tensor& values, std::int64_t rows)
 
 bool is_row_sparse(const Tensor& t);
 Tensor row_ids(const Tensor& t);     // i64 [k]
+Tensor row_values(const Tensor& t);  // the values [k, ...] as an ordinary (not row-sparse) tensor
 Shape dense_shape(const Tensor& t);  // [rows, ...]; t.shape() for a dense tensor
 Tensor to_dense(const Tensor& t);    // a dense tensor is returned as is
 // a + b for two row-sparse tensors of the same dense shape.
