@@ -11,6 +11,17 @@ namespace py = pybind11;
 
 namespace embed::python {
 
+namespace {
+
+// (vocabulary tokens in id order, merges in learned order)
+py::tuple tokens_and_merges(const text::BpeTrainerResult& r) {
+  std::vector<std::string> tokens;
+  for (std::int64_t i = 0; i < r.vocab.size(); ++i) tokens.push_back(r.vocab.token(i));
+  return py::make_tuple(tokens, r.merges);
+}
+
+}  // namespace
+
 void bind_text(py::module_& m) {
   py::class_<text::Tokenizer>(m, "Tokenizer")
       .def(
@@ -46,10 +57,7 @@ void bind_text(py::module_& m) {
         o.min_frequency = min_frequency;
         o.end_of_word_suffix = suffix;
         o.special_tokens = special_tokens;
-        auto r = text::train_bpe(words, o);
-        std::vector<std::string> tokens;
-        for (std::int64_t i = 0; i < r.vocab.size(); ++i) tokens.push_back(r.vocab.token(i));
-        return py::make_tuple(tokens, r.merges);
+        return tokens_and_merges(text::train_bpe(words, o));
       },
       py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("suffix") = "</w>",
       py::arg("special_tokens") = std::vector<std::string>{});
@@ -65,10 +73,7 @@ void bind_text(py::module_& m) {
                     "criterion must be likelihood or frequency, got '{}'", criterion);
         o.criterion =
             criterion == "likelihood" ? text::WordPieceCriterion::likelihood : text::WordPieceCriterion::frequency;
-        auto r = text::train_wordpiece(words, o);
-        std::vector<std::string> tokens;
-        for (std::int64_t i = 0; i < r.vocab.size(); ++i) tokens.push_back(r.vocab.token(i));
-        return py::make_tuple(tokens, r.merges);
+        return tokens_and_merges(text::train_wordpiece(words, o));
       },
       py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("criterion") = "likelihood",
       py::arg("special_tokens") = std::vector<std::string>{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"});

@@ -11,16 +11,11 @@
 #include "embed/core/ops/shape.h"
 #include "embed/core/rng.h"
 #include "embed/core/row_sparse.h"
+#include "tests/test_tensors.h"
 
 using embed::Tensor;
 
-namespace {
-Tensor iota(const embed::Shape& shape) {
-  std::vector<float> v(static_cast<std::size_t>(embed::numel(shape)));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
-  return Tensor::from_vector(v, shape);
-}
-}  // namespace
+using embed::testing::iota;
 
 TEST(Tensor, CreationAndMetadata) {
   Tensor t = Tensor::zeros({2, 3});

@@ -11,16 +11,11 @@
 #include "embed/nn/conv.h"
 #include "embed/nn/layers.h"
 #include "embed/nn/rnn.h"
+#include "tests/test_tensors.h"
 
 using embed::Tensor;
 
-namespace {
-Tensor iota(const embed::Shape& shape) {
-  std::vector<float> v(static_cast<std::size_t>(embed::numel(shape)));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
-  return Tensor::from_vector(v, shape);
-}
-}  // namespace
+using embed::testing::iota;
 
 TEST(Conv, SumKernelCountsWindowsAndPadding) {
   // A 3x3 all-ones kernel over a 3x3 all-ones image with padding 1 counts the
