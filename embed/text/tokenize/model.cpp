@@ -13,12 +13,16 @@ namespace embed::text {
 namespace {
 
 struct ByteAlphabet {
+  static constexpr std::size_t kChars = 256 + 68;  // the alphabet ends at U+0143
   std::array<char32_t, 256> to_char{};
+  std::array<int, kChars> to_byte{};  // -1 for characters outside the alphabet
   ByteAlphabet() {
+    to_byte.fill(-1);
     char32_t next = 256;
     for (int b = 0; b < 256; ++b) {
       const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       to_char[b] = printable ? static_cast<char32_t>(b) : next++;
+      to_byte[to_char[b]] = b;
     }
   }
 };
@@ -32,11 +36,7 @@ const ByteAlphabet& byte_alphabet() {
 
 char32_t byte_to_unicode(unsigned char b) { return byte_alphabet().to_char[b]; }
 
-int unicode_to_byte(char32_t c) {
-  const auto& t = byte_alphabet().to_char;
-  const auto it = std::find(t.begin(), t.end(), c);
-  return it == t.end() ? -1 : static_cast<int>(it - t.begin());
-}
+int unicode_to_byte(char32_t c) { return c < ByteAlphabet::kChars ? byte_alphabet().to_byte[c] : -1; }
 
 WordPiece::WordPiece(Vocab vocab, WordPieceOptions options) : vocab_(std::move(vocab)), opt_(std::move(options)) {
   const auto unk = vocab_.find(opt_.unk_token);
