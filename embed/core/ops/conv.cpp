@@ -90,15 +90,19 @@ bool is_pointwise(const Window2d& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
 }
 
-// Runs f(chunk, first_image, end_image) over a fixed split of the batch into
-// min(threads, n) chunks, so per-chunk partial sums reduce in a fixed order.
+// A batch of n images splits into min(threads, n) chunks, so per-chunk
+// partial sums reduce in a fixed order.
+std::int64_t batch_chunks(std::int64_t n) {
+  return std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n));
+}
+
+// Runs f(chunk, first_image, end_image) over the chunks of batch_chunks(n).
 template <typename F>
-std::int64_t for_batch_chunks(std::int64_t n, std::int64_t cost_per_image, F f) {
-  const std::int64_t chunks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n));
+void for_batch_chunks(std::int64_t n, std::int64_t cost_per_image, F f) {
+  const std::int64_t chunks = batch_chunks(n);
   parallel_for(chunks, n / chunks * cost_per_image, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t t = lo; t < hi; ++t) f(t, n * t / chunks, n * (t + 1) / chunks);
   });
-  return chunks;
 }
 
 Pair default_stride(Pair stride, Pair kernel) {
@@ -236,8 +240,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair st
     const float* px = xc.data<float>();
     const float* pw = wc.data<float>();
     Tensor dx = gx ? Tensor::zeros(xc.shape()) : Tensor();
-    const std::int64_t chunks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n));
-    std::vector<std::vector<float>> dw_parts(gw ? chunks : 0, std::vector<float>(gw ? o * k : 0, 0.0f));
+    std::vector<std::vector<float>> dw_parts(gw ? batch_chunks(n) : 0, std::vector<float>(gw ? o * k : 0, 0.0f));
     for_batch_chunks(n, 2 * o * k * l, [&](std::int64_t t, std::int64_t first, std::int64_t last) {
       std::vector<float> col(pointwise ? 0 : static_cast<std::size_t>(c * g.kh * g.kw * l));
       std::vector<float> dcol(pointwise || !gx ? 0 : static_cast<std::size_t>(c * g.kh * g.kw * l));
