@@ -232,4 +232,5 @@ PYBIND11_MODULE(embedcpp, m) {
   python::bind_conv_index(m);
   python::bind_modules(m);
   python::bind_text(m);
+  python::bind_sparse(m);
 }

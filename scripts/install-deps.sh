@@ -6,10 +6,10 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libopenblas-openmp-dev libomp-dev
-  libfmt-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-torch
-  sentencepiece
+  sentencepiece python3-sklearn python3-scipy
 )
 
 missing=()

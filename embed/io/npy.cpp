@@ -109,7 +109,7 @@ const char* descr_of(DType t) {
 
 }  // namespace
 
-Tensor parse_npy(const unsigned char* data, std::size_t size, const std::string& file) {
+NpyArray parse_npy_array(const unsigned char* data, std::size_t size, const std::string& file) {
   EMBED_CHECK_AS(FormatError, size >= 10 && std::memcmp(data, kMagic, 6) == 0, "{}: not a .npy file (bad magic)", file);
   const int major = data[6];
   EMBED_CHECK_AS(FormatError, major >= 1 && major <= 3, "{}: unsupported .npy version {}.{}", file, major, data[7]);
@@ -125,47 +125,58 @@ Tensor parse_npy(const unsigned char* data, std::size_t size, const std::string&
   }
   EMBED_CHECK_AS(FormatError, header_len <= size - prefix, "{}: header length {} runs beyond the file of {} bytes",
                  file, header_len, size);
-  std::string descr;
+  NpyArray a;
   bool fortran = false;
-  Shape shape;
   HeaderParser(std::string_view(reinterpret_cast<const char*>(data + prefix), header_len), file)
-      .parse(descr, fortran, shape);
+      .parse(a.descr, fortran, a.shape);
   if (fortran) throw Unsupported(fmt::format("{}: Fortran-order arrays are not supported; save in C order", file));
-  const std::size_t body = size - prefix - header_len;
+  a.data = data + prefix + header_len;
+  a.bytes = size - prefix - header_len;
+  // Item size from the type string: '<f4' -> 4, '|S3' -> 3 bytes, '<U3' -> 3 UTF-32 characters.
+  EMBED_CHECK_AS(FormatError, a.descr.size() >= 3 && a.descr.size() <= 8, "{}: bad dtype '{}'", file, a.descr);
+  std::uint64_t item = 0;
+  for (std::size_t i = 2; i < a.descr.size(); ++i) {
+    EMBED_CHECK_AS(FormatError, std::isdigit(static_cast<unsigned char>(a.descr[i])), "{}: bad dtype '{}'", file,
+                   a.descr);
+    item = item * 10 + static_cast<std::uint64_t>(a.descr[i] - '0');
+  }
+  if (a.descr[1] == 'U') item *= 4;
+  EMBED_CHECK_AS(FormatError, item > 0, "{}: bad dtype '{}'", file, a.descr);
   std::uint64_t count = 1;
-  for (auto d : shape) {
-    EMBED_CHECK_AS(FormatError, d == 0 || count <= body / static_cast<std::uint64_t>(d) + 1,
-                   "{}: shape {} needs more data than the file holds", file, shape_str(shape));
+  for (auto d : a.shape) {
+    EMBED_CHECK_AS(FormatError, d == 0 || count <= a.bytes / static_cast<std::uint64_t>(d) + 1,
+                   "{}: shape {} needs more data than the file holds", file, shape_str(a.shape));
     count *= static_cast<std::uint64_t>(d);
   }
-  std::size_t item;
+  EMBED_CHECK_AS(FormatError, count <= a.bytes / item && count * item == a.bytes,
+                 "{}: shape {} of '{}' needs {} bytes of data, the file has {}", file, shape_str(a.shape), a.descr,
+                 count * item, a.bytes);
+  return a;
+}
+
+Tensor parse_npy(const unsigned char* data, std::size_t size, const std::string& file) {
+  const NpyArray a = parse_npy_array(data, size, file);
   DType target;
-  if (descr == "<f4")
-    item = 4, target = DType::f32;
-  else if (descr == "<f8")
-    item = 8, target = DType::f32;
-  else if (descr == "<i4")
-    item = 4, target = DType::i32;
-  else if (descr == "<i8")
-    item = 8, target = DType::i64;
-  else if (descr == "|u1" || descr == "|b1")
-    item = 1, target = DType::u8;
+  if (a.descr == "<f4" || a.descr == "<f8")
+    target = DType::f32;
+  else if (a.descr == "<i4")
+    target = DType::i32;
+  else if (a.descr == "<i8")
+    target = DType::i64;
+  else if (a.descr == "|u1" || a.descr == "|b1")
+    target = DType::u8;
   else
-    throw Unsupported(fmt::format("{}: .npy dtype '{}' is not supported (f4, f8, i4, i8, u1, b1 are)", file, descr));
-  EMBED_CHECK_AS(FormatError, count <= body / item && count * item == body,
-                 "{}: shape {} of '{}' needs {} bytes of data, the file has {}", file, shape_str(shape), descr,
-                 count * item, body);
-  Tensor t = Tensor::empty(shape, target);
-  const unsigned char* p = data + prefix + header_len;
-  if (descr == "<f8") {
+    throw Unsupported(fmt::format("{}: .npy dtype '{}' is not supported (f4, f8, i4, i8, u1, b1 are)", file, a.descr));
+  Tensor t = Tensor::empty(a.shape, target);
+  if (a.descr == "<f8") {
     float* o = t.data<float>();
-    for (std::uint64_t i = 0; i < count; ++i) {
+    for (std::size_t i = 0; i < a.bytes / 8; ++i) {
       double v;
-      std::memcpy(&v, p + 8 * i, 8);
+      std::memcpy(&v, a.data + 8 * i, 8);
       o[i] = static_cast<float>(v);
     }
   } else {
-    std::memcpy(t.storage()->data(), p, body);
+    std::memcpy(t.storage()->data(), a.data, a.bytes);
   }
   return t;
 }
@@ -175,26 +186,36 @@ Tensor load_npy(const std::string& path) {
   return parse_npy(mapped->data(), mapped->size(), path);
 }
 
-void save_npy(const std::string& path, const Tensor& t) {
-  const Tensor c = t.contiguous();
+std::string npy_header(const std::string& descr, const Shape& shape) {
   // Python tuple syntax: "(2, 3)", "(5,)", "()".
-  std::string dims = fmt::format("{}", fmt::join(c.shape(), ", "));
-  if (c.shape().size() == 1) dims += ",";
-  std::string header =
-      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", descr_of(c.dtype()), dims);
+  std::string dims = fmt::format("{}", fmt::join(shape, ", "));
+  if (shape.size() == 1) dims += ",";
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", descr, dims);
   const bool v2 = header.size() + 11 > 65535;
   const std::size_t prefix = v2 ? 12 : 10;
   const std::size_t total = (prefix + header.size() + 1 + 63) / 64 * 64;  // data starts 64-byte aligned
   header.append(total - prefix - header.size() - 1, ' ');
   header.push_back('\n');
+  std::string out(reinterpret_cast<const char*>(kMagic), 6);
+  out.push_back(static_cast<char>(v2 ? 2 : 1));
+  out.push_back(0);
+  std::size_t n = header.size();
+  for (std::size_t i = 8; i < prefix; ++i, n >>= 8) out.push_back(static_cast<char>(n & 0xff));
+  return out + header;
+}
+
+std::string npy_bytes(const Tensor& t) {
+  const Tensor c = t.contiguous();
+  std::string out = npy_header(descr_of(c.dtype()), c.shape());
+  out.append(static_cast<const char*>(c.storage()->data()) + c.offset() * dtype_size(c.dtype()),
+             static_cast<std::size_t>(c.numel()) * dtype_size(c.dtype()));
+  return out;
+}
+
+void save_npy(const std::string& path, const Tensor& t) {
+  const Tensor c = t.contiguous();
+  const std::string header = npy_header(descr_of(c.dtype()), c.shape());
   write_file_atomic(path, [&](int fd) {
-    unsigned char pre[12];
-    std::memcpy(pre, kMagic, 6);
-    pre[6] = v2 ? 2 : 1;
-    pre[7] = 0;
-    std::size_t n = header.size();
-    for (std::size_t i = 8; i < prefix; ++i, n >>= 8) pre[i] = static_cast<unsigned char>(n & 0xff);
-    write_all(fd, pre, prefix, path);
     write_all(fd, header.data(), header.size(), path);
     write_all(fd, static_cast<const unsigned char*>(c.storage()->data()) + c.offset() * dtype_size(c.dtype()),
               static_cast<std::size_t>(c.numel()) * dtype_size(c.dtype()), path);

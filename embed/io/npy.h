@@ -11,8 +11,23 @@
 
 namespace embed {
 
+// An array as stored: its type string, shape and raw C-order bytes (pointing
+// into the parsed buffer). Sizes are checked against the type string, which
+// may be any fixed-size numpy type ('<f4', '|S3', '<U3', ...).
+struct NpyArray {
+  std::string descr;
+  Shape shape;
+  const unsigned char* data = nullptr;
+  std::size_t bytes = 0;
+};
+NpyArray parse_npy_array(const unsigned char* data, std::size_t size, const std::string& name);
+
 Tensor parse_npy(const unsigned char* data, std::size_t size, const std::string& name);
 Tensor load_npy(const std::string& path);
 void save_npy(const std::string& path, const Tensor& t);  // atomic
+// The header (magic, version, dict, padding) for an array of this type and
+// shape; followed by the data it is a complete .npy image.
+std::string npy_header(const std::string& descr, const Shape& shape);
+std::string npy_bytes(const Tensor& t);  // a whole .npy image in memory
 
 }  // namespace embed

@@ -62,6 +62,77 @@ void append_lowercase(std::u32string& out, char32_t c) {
   out += static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
 }
 
+bool is_python_word(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return is_letter(c) || is_number(c);
+}
+
+bool is_python_space(char32_t c) { return is_white_space(c) || (c >= 0x1C && c <= 0x1F); }
+
+namespace {
+
+// Cased and Case_Ignorable (Unicode §3.13, D135/D136), for the Final_Sigma
+// context. Cased: Lu, Ll, Lt or any character with a case mapping; the
+// Other_Lowercase modifier letters it misses are Lm, which Case_Ignorable
+// skips first, so the Final_Sigma decision is unaffected.
+bool is_cased(char32_t c) {
+  const auto k = category(c);
+  if (k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LL || k == UTF8PROC_CATEGORY_LT) return true;
+  const auto i = static_cast<utf8proc_int32_t>(c);
+  return utf8proc_tolower(i) != i || utf8proc_toupper(i) != i;
+}
+
+bool is_case_ignorable(char32_t c) {
+  switch (c) {  // Word_Break MidLetter, MidNumLet and Single_Quote
+    case 0x27:
+    case 0x2E:
+    case 0x3A:
+    case 0xB7:
+    case 0x387:
+    case 0x55F:
+    case 0x5F4:
+    case 0x2018:
+    case 0x2019:
+    case 0x2024:
+    case 0x2027:
+    case 0xFE13:
+    case 0xFE52:
+    case 0xFE55:
+    case 0xFF07:
+    case 0xFF0E:
+    case 0xFF1A: return true;
+    default: break;
+  }
+  const auto k = category(c);
+  return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_ME || k == UTF8PROC_CATEGORY_CF ||
+         k == UTF8PROC_CATEGORY_LM || k == UTF8PROC_CATEGORY_SK;
+}
+
+// Σ is final when preceded by a cased letter and not followed by one, with
+// case-ignorable characters skipped on both sides (SpecialCasing.txt).
+bool is_final_sigma(std::u32string_view s, std::size_t i) {
+  std::size_t j = i;
+  while (j > 0 && is_case_ignorable(s[j - 1])) --j;
+  if (j == 0 || !is_cased(s[j - 1])) return false;
+  j = i + 1;
+  while (j < s.size() && is_case_ignorable(s[j])) ++j;
+  return j == s.size() || !is_cased(s[j]);
+}
+
+}  // namespace
+
+std::u32string python_lower(std::u32string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == 0x3A3)
+      out += is_final_sigma(s, i) ? char32_t{0x3C2} : char32_t{0x3C3};
+    else
+      append_lowercase(out, s[i]);
+  }
+  return out;
+}
+
 std::u32string decompose(char32_t c, bool compatibility) {
   if (c < 0xA0) return std::u32string(1, c);  // nothing below U+00A0 decomposes
   utf8proc_int32_t buf[32];

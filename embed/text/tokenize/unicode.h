@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace embed::text {
 
@@ -27,6 +28,15 @@ void append_lowercase(std::u32string& out, char32_t c);
 // The canonical (or compatibility) decomposition of one character, fully
 // decomposed and canonically ordered within itself.
 std::u32string decompose(char32_t c, bool compatibility);
+// Python's str semantics, for matching scikit-learn's text processing:
+// regex \w under re.UNICODE (str.isalnum() or '_': categories L*, N*),
+// regex \s and str.split() (White_Space plus the separators U+001C-001F),
+// and str.lower() (full lowercase mapping with the Final_Sigma rule:
+// "ΟΔΟΣ" -> "οδος" with a final "ς").
+bool is_python_word(char32_t c);
+bool is_python_space(char32_t c);
+std::u32string python_lower(std::u32string_view s);
+
 // Canonical combining class (0 for starters).
 int combining_class(char32_t c);
 // Canonical composition (NFC's second half) of an NFD or NFKD string.

@@ -1,0 +1,169 @@
+#include "embed/text/sparse/analyzer.h"
+
+#include <algorithm>
+
+#include "embed/core/error.h"
+#include "embed/text/tokenize/unicode.h"
+#include "embed/text/tokenize/utf8.h"
+
+namespace embed::text {
+
+namespace {
+
+bool all_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Decodes the character at s[i] of well-formed UTF-8 (text this file produced).
+char32_t next_char(std::string_view s, std::size_t& i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  if (b < 0x80) return ++i, b;
+  const int n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+  char32_t c = b & (0x7F >> n);
+  for (int k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+  i += static_cast<std::size_t>(n);
+  return c;
+}
+
+// Byte offset of every character start, plus the end: characters [a, b) are bytes [at[a], at[b]).
+void char_starts(std::string_view s, std::vector<std::uint32_t>& at) {
+  at.clear();
+  for (std::size_t i = 0; i < s.size();) {
+    at.push_back(static_cast<std::uint32_t>(i));
+    next_char(s, i);
+  }
+  at.push_back(static_cast<std::uint32_t>(s.size()));
+}
+
+// re.sub(r"\s\s+", " ", text): every run of two or more whitespace characters becomes one space.
+std::string collapse_white_space(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t start = i;
+    if (!is_python_space(next_char(s, i))) {
+      out.append(s.substr(start, i - start));
+      continue;
+    }
+    std::size_t run_end = i, count = 1;
+    for (std::size_t j = i; j < s.size();) {
+      if (!is_python_space(next_char(s, j))) break;
+      run_end = j;
+      ++count;
+    }
+    if (count == 1)
+      out.append(s.substr(start, i - start));
+    else
+      out.push_back(' ');
+    i = run_end;
+  }
+  return out;
+}
+
+}  // namespace
+
+Analyzer::Analyzer(AnalyzerOptions options) : opt_(std::move(options)) {
+  EMBED_CHECK(opt_.ngram_min >= 1 && opt_.ngram_min <= opt_.ngram_max,
+              "ngram range ({}, {}) is invalid: need 1 <= min <= max", opt_.ngram_min, opt_.ngram_max);
+  EMBED_CHECK(opt_.ngram_max <= 64, "ngram range maximum {} is unreasonably large (at most 64)", opt_.ngram_max);
+  stop_.insert(opt_.stop_words.begin(), opt_.stop_words.end());
+}
+
+std::string Analyzer::preprocess(std::string_view document) const {
+  if (all_ascii(document)) {  // NFKD leaves ASCII alone, so only case matters
+    std::string out(document);
+    if (opt_.lowercase)
+      for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    return out;
+  }
+  std::u32string chars = decode_utf8(document, InvalidUtf8::replace).chars;
+  if (opt_.lowercase) chars = python_lower(chars);
+  if (opt_.strip_accents != AccentStripping::none) {
+    std::u32string stripped;
+    stripped.reserve(chars.size());
+    for (char32_t c : chars) {
+      for (char32_t d : decompose(c, /*compatibility=*/true)) {
+        const bool keep = opt_.strip_accents == AccentStripping::ascii ? d < 0x80 : combining_class(d) == 0;
+        if (keep) stripped += d;
+      }
+    }
+    chars = std::move(stripped);
+  }
+  return encode_utf8(chars);
+}
+
+void Analyzer::analyze(std::string_view document, TermList& out) const {
+  const std::string text = preprocess(document);
+  switch (opt_.kind) {
+    case AnalyzerKind::word: word_terms(text, out); break;
+    case AnalyzerKind::char_ngrams: char_terms(collapse_white_space(text), out); break;
+    case AnalyzerKind::char_wb: char_wb_terms(collapse_white_space(text), out); break;
+  }
+}
+
+void Analyzer::word_terms(std::string_view text, TermList& out) const {
+  // Tokens: maximal runs of \w with at least two characters.
+  thread_local std::vector<std::string_view> tokens;
+  tokens.clear();
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t start = i;
+    if (!is_python_word(next_char(text, i))) continue;
+    std::size_t chars = 1;
+    for (std::size_t j = i; j < text.size() && is_python_word(next_char(text, j)); i = j) ++chars;
+    if (chars >= 2) {
+      const std::string_view token = text.substr(start, i - start);
+      if (stop_.empty() || !stop_.contains(token)) tokens.push_back(token);
+    }
+  }
+  const std::size_t n_tokens = tokens.size();
+  for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= n_tokens; ++n) {
+    const auto un = static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i + un <= n_tokens; ++i) {
+      for (std::size_t k = 0; k < un; ++k) {
+        if (k) out.append(" ");
+        out.append(tokens[i + k]);
+      }
+      out.end();
+    }
+  }
+}
+
+void Analyzer::char_terms(std::string_view text, TermList& out) const {
+  thread_local std::vector<std::uint32_t> at;
+  char_starts(text, at);
+  const std::size_t len = at.size() - 1;
+  for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= len; ++n)
+    for (std::size_t i = 0; i + static_cast<std::size_t>(n) <= len; ++i)
+      out.add(text.substr(at[i], at[i + static_cast<std::size_t>(n)] - at[i]));
+}
+
+void Analyzer::char_wb_terms(std::string_view text, TermList& out) const {
+  thread_local std::vector<std::uint32_t> at;
+  std::string padded;
+  for (std::size_t i = 0; i < text.size();) {
+    // Next word: a maximal run of non-whitespace (str.split()).
+    const std::size_t start = i;
+    if (is_python_space(next_char(text, i))) continue;
+    for (std::size_t j = i; j < text.size() && !is_python_space(next_char(text, j)); i = j) {
+    }
+    padded.clear();
+    padded.push_back(' ');
+    padded.append(text.substr(start, i - start));
+    padded.push_back(' ');
+    char_starts(padded, at);
+    const std::size_t len = at.size() - 1;
+    for (int n = opt_.ngram_min; n <= opt_.ngram_max; ++n) {
+      const auto un = static_cast<std::size_t>(n);
+      std::size_t offset = 0;
+      out.add(std::string_view(padded).substr(0, at[std::min(un, len)]));
+      while (offset + un < len) {
+        ++offset;
+        out.add(std::string_view(padded).substr(at[offset], at[offset + un] - at[offset]));
+      }
+      if (offset == 0) break;  // a word no longer than n is counted once
+    }
+  }
+}
+
+}  // namespace embed::text

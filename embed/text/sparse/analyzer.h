@@ -1,0 +1,86 @@
+// Document -> terms, the way scikit-learn's CountVectorizer/TfidfVectorizer
+// analyse text, so vocabularies and counts match it exactly:
+//   preprocess: str.lower() (with Final_Sigma), then optional accent
+//     stripping: "unicode" = NFKD and drop characters with a nonzero
+//     canonical combining class; "ascii" = NFKD and drop every non-ASCII
+//     character (both leave an all-ASCII document untouched);
+//   word: tokens = matches of (?u)\b\w\w+\b, i.e. maximal runs of two or more
+//     word characters (\w = letters, numbers, '_'); stop words removed;
+//     n-grams joined by one space, for n in [ngram_min, ngram_max];
+//   char: runs of two or more whitespace characters become one space, then
+//     every character n-gram of the document;
+//   char_wb: the same, but n-grams inside each whitespace-separated word
+//     padded with one space on both sides (a word shorter than n yields the
+//     padded word once).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace embed::text {
+
+enum class AnalyzerKind { word, char_ngrams, char_wb };
+enum class AccentStripping { none, unicode, ascii };
+
+struct AnalyzerOptions {
+  AnalyzerKind kind = AnalyzerKind::word;
+  bool lowercase = true;
+  AccentStripping strip_accents = AccentStripping::none;
+  int ngram_min = 1, ngram_max = 1;
+  std::vector<std::string> stop_words;  // exact tokens, compared after preprocessing (word analyzer)
+};
+
+// A transparent hash so maps keyed by std::string can be probed with a string_view.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+// The terms of one document, all in one buffer (no allocation per term once warm).
+class TermList {
+ public:
+  void clear() {
+    bytes_.clear();
+    ends_.clear();
+  }
+  std::size_t size() const { return ends_.size(); }
+  std::string_view operator[](std::size_t i) const {
+    const std::uint32_t b = i ? ends_[i - 1] : 0;
+    return std::string_view(bytes_).substr(b, ends_[i] - b);
+  }
+  void add(std::string_view term) {
+    bytes_ += term;
+    ends_.push_back(static_cast<std::uint32_t>(bytes_.size()));
+  }
+  // Builds a term from pieces: append()... then end().
+  void append(std::string_view piece) { bytes_ += piece; }
+  void end() { ends_.push_back(static_cast<std::uint32_t>(bytes_.size())); }
+
+ private:
+  std::string bytes_;
+  std::vector<std::uint32_t> ends_;
+};
+
+class Analyzer {
+ public:
+  explicit Analyzer(AnalyzerOptions options);
+  const AnalyzerOptions& options() const { return opt_; }
+
+  // Appends the terms of a UTF-8 document (invalid bytes read as U+FFFD) to `out`.
+  void analyze(std::string_view document, TermList& out) const;
+  // The preprocessed document (lowercase, accents), as UTF-8.
+  std::string preprocess(std::string_view document) const;
+
+ private:
+  void word_terms(std::string_view text, TermList& out) const;
+  void char_terms(std::string_view text, TermList& out) const;
+  void char_wb_terms(std::string_view text, TermList& out) const;
+
+  AnalyzerOptions opt_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> stop_;
+};
+
+}  // namespace embed::text
