@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "embed/text/sparse/numpy_argsort.h"
+#include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/vectorizer.h"
 #include "embed/text/tokenize/unicode.h"
 #include "embed/text/tokenize/utf8.h"
@@ -116,6 +117,23 @@ void bind_sparse(py::module_& m) {
            const py::array_t<std::int64_t>& indptr, std::pair<std::int64_t, std::int64_t> shape) {
           text::save_npz(path, csr_from(data, indices, indptr, shape));
         });
+  py::class_<text::SparseIndex>(m, "SparseIndex")
+      .def(py::init([](const py::array_t<double>& data, const py::array_t<std::int32_t>& indices,
+                       const py::array_t<std::int64_t>& indptr, std::pair<std::int64_t, std::int64_t> shape) {
+        return text::SparseIndex(csr_from(data, indices, indptr, shape));
+      }))
+      .def(
+          "search",
+          [](const text::SparseIndex& index, const py::array_t<double>& data, const py::array_t<std::int32_t>& indices,
+             const py::array_t<std::int64_t>& indptr, std::pair<std::int64_t, std::int64_t> shape, std::int64_t k) {
+            std::vector<std::vector<std::pair<std::int64_t, double>>> out;
+            for (const auto& hits : index.search(csr_from(data, indices, indptr, shape), k)) {
+              out.emplace_back();
+              for (const auto& h : hits) out.back().emplace_back(h.row, h.score);
+            }
+            return out;
+          },
+          "per query row: [(document row, cosine)] best first");
   m.def("load_npz", [](const std::string& path) { return csr_tuple(text::load_npz(path)); });
 }
 

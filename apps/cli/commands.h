@@ -30,7 +30,31 @@ struct TokenizerTrainOptions {
   std::string output = "tokenizer.json";
 };
 
+// `embed tfidf`: one struct for the three verbs (fit uses the vectorizer options).
+struct TfidfOptions {
+  std::string model = "tfidf.json";
+  std::vector<std::string> inputs;  // text (one document per line) or .jsonl ({"text": ...} per line)
+  std::string matrix;               // .npz (sparse) or .npy (dense) output
+  std::string analyzer = "word";
+  bool lowercase = true;
+  std::string strip_accents = "none";
+  int ngram_min = 1, ngram_max = 1;
+  std::string stop_words;  // a file, one word per line
+  std::string min_df = "1", max_df = "1.0";
+  std::int64_t max_features = 0;
+  bool binary = false;
+  std::string tf = "raw", idf = "smooth", norm = "l2";
+  bool clip_idf = false;
+  std::vector<std::string> queries;
+  std::int64_t k = 10;
+  bool json = false;
+};
+
 int run_demo(const DemoOptions& options);
+int run_tfidf_fit(const TfidfOptions& options);
+int run_tfidf_transform(const TfidfOptions& options);
+// Ranks the documents of `inputs` for each query by cosine similarity.
+int run_tfidf_search(const TfidfOptions& options);
 // Trains a tokenizer on text files and writes a tokenizer.json.
 int run_tokenizer_train(const TokenizerTrainOptions& options);
 // Each stdin line (UTF-8 text) -> one JSON line {"ids": [...], "tokens": [...], "offsets": [[b, e], ...]},

@@ -12,7 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
-      "Areas available in this build: demo, inspect, tokenizer (more arrive with tfidf, word2vec,\n"
+      "Areas available in this build: demo, inspect, tokenizer, tfidf (more arrive with word2vec,\n"
       "text, image, audio, table, graph, index and serve)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
@@ -55,6 +55,50 @@ int main(int argc, char** argv) {
   train_cmd->add_option("corpus", train.corpus, "UTF-8 text files")->required()->check(CLI::ExistingFile);
   train_cmd->add_option("-o,--output", train.output, "where to write the tokenizer.json");
 
+  embed::cli::TfidfOptions tfidf;
+  auto* tfidf_cmd = app.add_subcommand("tfidf", "TF-IDF, bag-of-words and one-hot vectors (scikit-learn compatible)");
+  tfidf_cmd->require_subcommand(1);
+  auto* tfidf_fit = tfidf_cmd->add_subcommand("fit", "learn vocabulary and idf from documents (one per line)");
+  tfidf_fit->add_option("input", tfidf.inputs, "text files (a document per line) or .jsonl with \"text\"")
+      ->required()
+      ->check(CLI::ExistingFile);
+  tfidf_fit->add_option("-o,--output", tfidf.model, "where to write the model (JSON)");
+  tfidf_fit->add_option("--matrix", tfidf.matrix, "also write the documents' vectors (.npz sparse, .npy dense)");
+  tfidf_fit->add_option("--analyzer", tfidf.analyzer, "word | char | char_wb")
+      ->check(CLI::IsMember({"word", "char", "char_wb"}));
+  tfidf_fit->add_flag("!--no-lowercase", tfidf.lowercase, "keep case");
+  tfidf_fit->add_option("--strip-accents", tfidf.strip_accents, "none | unicode | ascii")
+      ->check(CLI::IsMember({"none", "unicode", "ascii"}));
+  tfidf_fit->add_option("--ngram-min", tfidf.ngram_min, "shortest n-gram")->check(CLI::Range(1, 64));
+  tfidf_fit->add_option("--ngram-max", tfidf.ngram_max, "longest n-gram")->check(CLI::Range(1, 64));
+  tfidf_fit->add_option("--stop-words", tfidf.stop_words, "file of stop words, one per line")->check(CLI::ExistingFile);
+  tfidf_fit->add_option("--min-df", tfidf.min_df, "rarest term kept: a count (2) or a fraction (0.01)");
+  tfidf_fit->add_option("--max-df", tfidf.max_df, "most common term kept: a count or a fraction (0.5)");
+  tfidf_fit->add_option("--max-features", tfidf.max_features, "keep the N most frequent terms (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  tfidf_fit->add_flag("--binary", tfidf.binary, "count presence, not occurrences (one-hot)");
+  tfidf_fit->add_option("--tf", tfidf.tf, "raw | log (1+ln) | log10 (1+log10)")
+      ->check(CLI::IsMember({"raw", "log", "log10"}));
+  tfidf_fit->add_option("--idf", tfidf.idf, "smooth | plain | classic | none (docs/sparse.md)")
+      ->check(CLI::IsMember({"smooth", "plain", "classic", "none"}));
+  tfidf_fit->add_flag("--clip-idf", tfidf.clip_idf, "classic idf: negative weights become 0");
+  tfidf_fit->add_option("--norm", tfidf.norm, "l2 | l1 | none")->check(CLI::IsMember({"l2", "l1", "none"}));
+  auto* tfidf_transform = tfidf_cmd->add_subcommand("transform", "vectors of documents under a fitted model");
+  tfidf_transform->add_option("model", tfidf.model, "model from `embed tfidf fit`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  tfidf_transform->add_option("input", tfidf.inputs, "text or .jsonl files")->required()->check(CLI::ExistingFile);
+  tfidf_transform->add_option("-o,--output", tfidf.matrix, ".npz (sparse) or .npy (dense)")->required();
+  auto* tfidf_search = tfidf_cmd->add_subcommand("search", "rank documents by cosine similarity to queries");
+  tfidf_search->add_option("model", tfidf.model, "model from `embed tfidf fit`")->required()->check(CLI::ExistingFile);
+  tfidf_search->add_option("--docs", tfidf.inputs, "documents to search (text or .jsonl; repeat for more)")
+      ->required()
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingFile);
+  tfidf_search->add_option("query", tfidf.queries, "one or more queries")->required();
+  tfidf_search->add_option("-k", tfidf.k, "results per query")->check(CLI::PositiveNumber);
+  tfidf_search->add_flag("--json", tfidf.json, "one JSON line per query");
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -64,6 +108,9 @@ int main(int argc, char** argv) {
     if (*encode_cmd) return embed::cli::run_tokenizer_encode(tok);
     if (*train_cmd) return embed::cli::run_tokenizer_train(train);
     if (*decode_cmd) return embed::cli::run_tokenizer_decode(tok);
+    if (*tfidf_fit) return embed::cli::run_tfidf_fit(tfidf);
+    if (*tfidf_transform) return embed::cli::run_tfidf_transform(tfidf);
+    if (*tfidf_search) return embed::cli::run_tfidf_search(tfidf);
   } catch (const embed::Interrupted& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());
     return 130;  // the shell's code for "ended by SIGINT"

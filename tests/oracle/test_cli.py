@@ -72,3 +72,37 @@ def test_tokenizer_train_writes_a_loadable_tokenizer(model, tmp_path):
         assert [m.split(" ") for m in doc["model"]["merges"]] == [list(m) for m in E.train_bpe(words, 300, 2, "</w>", ["<unk>"])[1]]
     if model == "wordpiece":
         assert tok.encode("license")[1][0] == "[CLS]"
+
+
+@pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
+def test_tfidf_fit_transform_search(tmp_path):
+    import json
+
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from test_tfidf import TRAIN
+
+    docs = [" ".join(d.split()) for d in TRAIN]  # one document per line
+    (tmp_path / "docs.txt").write_text("\n".join(docs) + "\n", encoding="utf-8")
+    (tmp_path / "stop.txt").write_text("the\nof\nand\n", encoding="utf-8")
+    model, matrix = tmp_path / "m.json", tmp_path / "x.npz"
+    subprocess.run([EMBED, "tfidf", "fit", str(tmp_path / "docs.txt"), "-o", str(model), "--matrix", str(matrix),
+                    "--ngram-max", "2", "--min-df", "2", "--max-df", "0.5", "--tf", "log", "--stop-words",
+                    str(tmp_path / "stop.txt"), "--max-features", "3000"], check=True, capture_output=True)
+    ref = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
+                          stop_words=["the", "of", "and"], max_features=3000)
+    expected = ref.fit_transform(docs)
+    assert json.loads(model.read_text())["vocabulary"] == sorted(ref.vocabulary_, key=ref.vocabulary_.get)
+    np.testing.assert_allclose(sp.load_npz(str(matrix)).toarray(), expected.toarray(), rtol=1e-9, atol=1e-12)
+    out = subprocess.run([EMBED, "tfidf", "transform", str(model), str(tmp_path / "docs.txt"), "-o",
+                          str(tmp_path / "d.npy")], check=True, capture_output=True)
+    np.testing.assert_allclose(np.load(tmp_path / "d.npy"), expected.toarray(), rtol=1e-6, atol=1e-7)
+    out = subprocess.run([EMBED, "tfidf", "search", str(model), "--docs", str(tmp_path / "docs.txt"), "--json",
+                          "-k", "3", "free software", "zzzz"], check=True, capture_output=True, text=True)
+    first, second = [json.loads(line) for line in out.stdout.splitlines()]
+    assert first["query"] == "free software" and len(first["hits"]) == 3
+    assert "free" in first["hits"][0]["text"].lower() and second["hits"] == []
+    bad = subprocess.run([EMBED, "tfidf", "fit", str(tmp_path / "docs.txt"), "--min-df", "lots"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "--min-df" in bad.stderr

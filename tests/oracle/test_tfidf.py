@@ -245,3 +245,20 @@ def test_bad_input_gives_clear_errors(tmp_path):
     (tmp_path / "f.npz").write_bytes(bytes(flipped))
     with pytest.raises(ValueError):
         E.load_npz(str(tmp_path / "f.npz"))
+
+
+@pytest.mark.parametrize("norm", ["l2", None])
+def test_sparse_cosine_top_k_matches_brute_force(norm):
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    vec, X = ours(TRAIN, norm=norm, ngram_range=(1, 2))
+    data, indices, indptr, shape = vec.transform(HELD_OUT)
+    Q = sp.csr_matrix((data, indices, indptr), shape=shape)
+    index = E.SparseIndex(X.data, X.indices, X.indptr.astype(np.int64), X.shape)
+    hits = index.search(Q.data, Q.indices, Q.indptr.astype(np.int64), Q.shape, 10)
+    S = cosine_similarity(Q, X)
+    for q, found in enumerate(hits):
+        s = S[q]
+        expected = sorted([(-s[r], r) for r in np.nonzero(s)[0]])[:10]
+        assert [r for _, r in expected] == [r for r, _ in found], q
+        np.testing.assert_allclose([sc for _, sc in found], [-v for v, _ in expected], rtol=1e-12)
