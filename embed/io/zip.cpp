@@ -137,6 +137,10 @@ std::map<std::string, std::string> parse_zip(const unsigned char* data, std::siz
                    "{}: local header out of range", where);
     const std::uint64_t body = local + kLocalSize + le(data + local + 26, 2) + le(data + local + 28, 2);
     EMBED_CHECK_AS(FormatError, body <= size && packed <= size - body, "{}: member data runs past the file", where);
+    // Deflate expands at most 1032:1 (RFC 1951's longest match per 2-bit
+    // code): a larger claimed size is a lie, refused before allocating it.
+    EMBED_CHECK_AS(FormatError, method == 0 || plain <= packed * 1032 + 64,
+                   "{}: claims {} bytes from {} deflated bytes", where, plain, packed);
     std::string content;
     if (method == 0) {
       EMBED_CHECK_AS(FormatError, packed == plain, "{}: stored member with different sizes", where);
@@ -158,7 +162,9 @@ std::map<std::string, std::string> load_zip(const std::string& path) {
 
 void save_zip(const std::string& path, const std::vector<std::pair<std::string, std::string>>& members) {
   std::string out, dir;
-  for (const auto& [member, content] : members) {
+  for (const auto& entry : members) {
+    const std::string& member = entry.first;  // named, not bound: lambdas below capture them
+    const std::string& content = entry.second;
     // Sizes that do not fit 32 bits go in a Zip64 extra field (id 1) in both headers.
     const bool z64 = content.size() >= 0xffffffffu || out.size() >= 0xffffffffu;
     const std::uint32_t crc = crc_of(content);

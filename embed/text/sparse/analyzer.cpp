@@ -25,6 +25,12 @@ char32_t next_char(std::string_view s, std::size_t& i) {
   return c;
 }
 
+// \w with an inline ASCII path: most text is ASCII, and this runs per byte.
+inline bool is_word(char32_t c) {
+  if (c < 0x80) return (c | 0x20) - 'a' < 26 || c - '0' < 10 || c == '_';
+  return is_python_word(c);
+}
+
 // Byte offset of every character start, plus the end: characters [a, b) are bytes [at[a], at[b]).
 void char_starts(std::string_view s, std::vector<std::uint32_t>& at) {
   at.clear();
@@ -108,9 +114,9 @@ void Analyzer::word_terms(std::string_view text, TermList& out) const {
   tokens.clear();
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t start = i;
-    if (!is_python_word(next_char(text, i))) continue;
+    if (!is_word(next_char(text, i))) continue;
     std::size_t chars = 1;
-    for (std::size_t j = i; j < text.size() && is_python_word(next_char(text, j)); i = j) ++chars;
+    for (std::size_t j = i; j < text.size() && is_word(next_char(text, j)); i = j) ++chars;
     if (chars >= 2) {
       const std::string_view token = text.substr(start, i - start);
       if (stop_.empty() || !stop_.contains(token)) tokens.push_back(token);

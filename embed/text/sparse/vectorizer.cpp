@@ -130,13 +130,10 @@ Vectorizer::Vectorizer(VectorizerOptions options, std::vector<std::string> terms
       idf_(std::move(idf)),
       n_documents_(n) {
   index_.reserve(terms_.size());
-  for (std::size_t i = 0; i < terms_.size(); ++i) index_.emplace(terms_[i], static_cast<std::int32_t>(i));
+  for (const std::string& t : terms_) index_.intern(t);
 }
 
-std::int64_t Vectorizer::column(std::string_view term) const {
-  const auto it = index_.find(term);
-  return it == index_.end() ? -1 : it->second;
-}
+std::int64_t Vectorizer::column(std::string_view term) const { return index_.find(term); }
 
 Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const VectorizerOptions& options,
                            CsrMatrix* fitted) {
@@ -151,82 +148,61 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   EMBED_CHECK(high >= low, "max_df corresponds to fewer documents ({}) than min_df ({})", high, low);
   const Analyzer analyzer(options.analyzer);
 
-  // 1. Count with block-local ids, then give every term its place in code-point order.
-  std::vector<std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>> local;
-  std::vector<std::vector<std::string>> local_terms;
-  const std::int64_t threads = std::max(1, num_threads());
-  local.resize(static_cast<std::size_t>(threads) + 1);
-  local_terms.resize(local.size());
+  // 1. Count with block-local ids, then give every distinct term a global id.
+  std::vector<TermTable> local(static_cast<std::size_t>(std::max(1, num_threads())));
   std::vector<CountedRows> blocks = count_blocks(analyzer, documents, [&](std::int64_t b) {
-    auto& map = local[static_cast<std::size_t>(b)];
-    auto& names = local_terms[static_cast<std::size_t>(b)];
-    return [&map, &names](std::string_view term) -> std::int32_t {
-      const auto it = map.find(term);
-      if (it != map.end()) return it->second;
-      const auto id = static_cast<std::int32_t>(names.size());
-      names.emplace_back(term);
-      map.emplace(names.back(), id);
-      return id;
-    };
+    TermTable& table = local[static_cast<std::size_t>(b)];
+    return [&table](std::string_view term) { return table.intern(term); };
   });
-  std::vector<std::string> all;
-  for (const auto& names : local_terms) all.insert(all.end(), names.begin(), names.end());
-  std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-  EMBED_CHECK(!all.empty(), "empty vocabulary: the documents hold no terms (only stop words, or too short)");
-  EMBED_CHECK(all.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
-              "vocabulary of {} terms is too large", all.size());
+  TermTable global;
+  std::vector<std::int64_t> df;
+  std::vector<double> total;  // occurrences (documents, with binary): what max_features ranks by
   for (std::size_t b = 0; b < blocks.size(); ++b) {
-    std::vector<std::int32_t> to_global(local_terms[b].size());
-    for (std::size_t i = 0; i < to_global.size(); ++i)
-      to_global[i] =
-          static_cast<std::int32_t>(std::lower_bound(all.begin(), all.end(), local_terms[b][i]) - all.begin());
-    CountedRows& rows = blocks[b];
-    std::int64_t start = 0;
-    for (std::int64_t e : rows.ends) {
-      for (auto k = start; k < e; ++k) rows.entries[k].first = to_global[rows.entries[k].first];
-      std::sort(rows.entries.begin() + start, rows.entries.begin() + e);
-      start = e;
+    std::vector<std::int32_t> to_global(static_cast<std::size_t>(local[b].size()));
+    for (std::int32_t i = 0; i < local[b].size(); ++i)
+      to_global[static_cast<std::size_t>(i)] = global.intern(local[b].term(i));
+    local[b] = TermTable{};
+    df.resize(static_cast<std::size_t>(global.size()), 0);
+    total.resize(df.size(), 0);
+    for (auto& [id, count] : blocks[b].entries) {
+      id = to_global[static_cast<std::size_t>(id)];
+      ++df[static_cast<std::size_t>(id)];
+      total[static_cast<std::size_t>(id)] += options.binary ? 1 : count;
     }
   }
-  local.clear();
-  local_terms.clear();
-  CsrMatrix counts = to_csr(blocks, static_cast<std::int64_t>(all.size()));
-  blocks.clear();
-  if (options.binary) std::fill(counts.data.begin(), counts.data.end(), 1.0);
+  EMBED_CHECK(global.size() > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
 
-  // 2. Prune by document frequency, then keep the max_features most frequent terms.
-  std::vector<std::int64_t> df(all.size(), 0);
-  std::vector<double> total(all.size(), 0);
-  for (std::int64_t k = 0; k < counts.nnz(); ++k) {
-    ++df[static_cast<std::size_t>(counts.indices[k])];
-    total[static_cast<std::size_t>(counts.indices[k])] += counts.data[k];
+  // 2. Prune by document frequency, order the survivors by code point, then
+  // keep the max_features most frequent.
+  std::vector<std::int32_t> kept;
+  for (std::int32_t t = 0; t < global.size(); ++t) {
+    const auto d = static_cast<double>(df[static_cast<std::size_t>(t)]);
+    if (d <= high && d >= low) kept.push_back(t);
   }
-  std::vector<char> keep(all.size());
-  std::vector<std::int64_t> kept;
-  for (std::size_t t = 0; t < all.size(); ++t) {
-    const auto d = static_cast<double>(df[t]);
-    keep[t] = d <= high && d >= low;
-    if (keep[t]) kept.push_back(static_cast<std::int64_t>(t));
-  }
+  std::sort(kept.begin(), kept.end(), [&](std::int32_t x, std::int32_t y) { return global.term(x) < global.term(y); });
   if (options.max_features > 0 && static_cast<std::int64_t>(kept.size()) > options.max_features) {
     std::vector<double> negated(kept.size());
     for (std::size_t i = 0; i < kept.size(); ++i) negated[i] = -total[static_cast<std::size_t>(kept[i])];
     const std::vector<std::int64_t> order = numpy_argsort(negated);
-    std::fill(keep.begin(), keep.end(), 0);
+    std::vector<char> chosen(kept.size(), 0);
     for (std::int64_t i = 0; i < options.max_features; ++i)
-      keep[static_cast<std::size_t>(kept[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])])] = 1;
+      chosen[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = 1;
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < kept.size(); ++i)
+      if (chosen[i]) kept[w++] = kept[i];
+    kept.resize(w);
   }
-  std::vector<std::int32_t> new_column(all.size(), -1);
+  EMBED_CHECK(!kept.empty(), "after pruning no terms remain: try a lower min_df or a higher max_df");
+  std::vector<std::int32_t> new_column(static_cast<std::size_t>(global.size()), -1);
   std::vector<std::string> terms;
   std::vector<std::int64_t> kept_df;
-  for (std::size_t t = 0; t < all.size(); ++t) {
-    if (!keep[t]) continue;
-    new_column[t] = static_cast<std::int32_t>(terms.size());
-    terms.push_back(std::move(all[t]));
-    kept_df.push_back(df[t]);
+  terms.reserve(kept.size());
+  for (std::int32_t t : kept) {
+    new_column[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(terms.size());
+    terms.emplace_back(global.term(t));
+    kept_df.push_back(df[static_cast<std::size_t>(t)]);
   }
-  EMBED_CHECK(!terms.empty(), "after pruning no terms remain: try a lower min_df or a higher max_df");
+  global = TermTable{};
 
   // 3. idf from document frequencies (scikit-learn's formulas, evaluated the same way).
   std::vector<double> idf;
@@ -245,31 +221,32 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   }
   Vectorizer v(options, std::move(terms), std::move(idf), n);
   if (fitted) {
-    // Drop pruned columns; the mapping is monotone, so rows stay sorted.
-    CsrMatrix& m = *fitted;
-    m = CsrMatrix{};
-    m.rows = counts.rows;
-    m.cols = static_cast<std::int64_t>(v.terms_.size());
-    for (std::int64_t r = 0; r < counts.rows; ++r) {
-      for (auto k = counts.indptr[r]; k < counts.indptr[r + 1]; ++k) {
-        const std::int32_t c = new_column[static_cast<std::size_t>(counts.indices[k])];
-        if (c < 0) continue;
-        m.indices.push_back(c);
-        m.data.push_back(counts.data[k]);
+    // The documents' rows: surviving terms under their columns, sorted within each row.
+    for (CountedRows& rows : blocks) {
+      std::int64_t start = 0, w = 0;
+      for (std::int64_t& e : rows.ends) {
+        const std::int64_t row_start = w;
+        for (auto k = start; k < e; ++k) {
+          const std::int32_t c = new_column[static_cast<std::size_t>(rows.entries[static_cast<std::size_t>(k)].first)];
+          if (c >= 0)
+            rows.entries[static_cast<std::size_t>(w++)] = {c, rows.entries[static_cast<std::size_t>(k)].second};
+        }
+        std::sort(rows.entries.begin() + row_start, rows.entries.begin() + w);
+        start = e;
+        e = w;
       }
-      m.indptr.push_back(m.nnz());
+      rows.entries.resize(static_cast<std::size_t>(w));
     }
-    v.weigh(m);
+    *fitted = to_csr(blocks, static_cast<std::int64_t>(v.terms_.size()));
+    if (options.binary) std::fill(fitted->data.begin(), fitted->data.end(), 1.0);
+    v.weigh(*fitted);
   }
   return v;
 }
 
 CsrMatrix Vectorizer::transform(const std::vector<std::string>& documents) const {
   const std::vector<CountedRows> blocks = count_blocks(analyzer_, documents, [this](std::int64_t) {
-    return [this](std::string_view term) -> std::int32_t {
-      const auto it = index_.find(term);
-      return it == index_.end() ? -1 : it->second;
-    };
+    return [this](std::string_view term) { return index_.find(term); };
   });
   CsrMatrix m = to_csr(blocks, static_cast<std::int64_t>(terms_.size()));
   if (opt_.binary) std::fill(m.data.begin(), m.data.end(), 1.0);

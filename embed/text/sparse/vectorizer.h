@@ -21,11 +21,11 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "embed/text/sparse/analyzer.h"
 #include "embed/text/sparse/csr.h"
+#include "embed/text/sparse/term_table.h"
 
 namespace embed::text {
 
@@ -90,7 +90,7 @@ class Vectorizer {
   std::vector<std::string> terms_;
   std::vector<double> idf_;
   std::int64_t n_documents_ = 0;
-  std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> index_;
+  TermTable index_;  // term -> column
 };
 
 }  // namespace embed::text

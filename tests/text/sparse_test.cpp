@@ -1,0 +1,182 @@
+// The sparse-vector module in C++ (and so under ASan/UBSan in CI): hand-worked
+// TF-IDF values, the analyzers' edge cases, numpy's sort order on ties, the
+// term table growing, .npz round trips and rejected files. The comparison
+// with scikit-learn itself is tests/oracle/test_tfidf.py.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "embed/core/error.h"
+#include "embed/io/atomic_file.h"
+#include "embed/io/zip.h"
+#include "embed/text/sparse/numpy_argsort.h"
+#include "embed/text/sparse/sparse_search.h"
+#include "embed/text/sparse/term_table.h"
+#include "embed/text/sparse/vectorizer.h"
+
+namespace {
+
+using namespace embed::text;
+
+std::vector<std::string> terms_of(const std::string& doc, AnalyzerOptions o) {
+  TermList list;
+  Analyzer(std::move(o)).analyze(doc, list);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < list.size(); ++i) out.emplace_back(list[i]);
+  return out;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("embed_sparse_test_" + name)).string();
+}
+
+TEST(Analyzer, WordTokensNeedTwoWordCharacters) {
+  AnalyzerOptions o;
+  o.ngram_max = 2;
+  o.stop_words = {"the"};
+  EXPECT_EQ(terms_of("The CAT, a x_y!", o), (std::vector<std::string>{"cat", "x_y", "cat x_y"}));
+  EXPECT_TRUE(terms_of("", o).empty());
+  EXPECT_TRUE(terms_of("\xff\xfe a b", o).empty());  // U+FFFD is not a word character
+}
+
+TEST(Analyzer, CharWbPadsWordsAndStopsAtShortWords) {
+  AnalyzerOptions o;
+  o.kind = AnalyzerKind::char_wb;
+  o.ngram_min = 3;
+  o.ngram_max = 4;
+  // " ab " has length 4: its 3-grams, then itself once for n = 4.
+  EXPECT_EQ(terms_of("ab", o), (std::vector<std::string>{" ab", "ab ", " ab "}));
+  o.ngram_min = 5;
+  o.ngram_max = 6;
+  EXPECT_EQ(terms_of("ab", o), (std::vector<std::string>{" ab "}));
+}
+
+TEST(Analyzer, AccentsAndFinalSigma) {
+  AnalyzerOptions o;
+  o.strip_accents = AccentStripping::unicode;
+  EXPECT_EQ(terms_of("Café ΟΔΟΣ", o), (std::vector<std::string>{"cafe", "οδος"}));
+  o.strip_accents = AccentStripping::none;
+  EXPECT_EQ(terms_of("ΟΔΟΣ", o), (std::vector<std::string>{"οδος"}));
+  o.strip_accents = AccentStripping::ascii;
+  EXPECT_EQ(terms_of("naïve 日本", o), (std::vector<std::string>{"naive"}));
+}
+
+TEST(Vectorizer, HandWorkedTfidf) {
+  // N = 3. "aa": df 3, "bb": df 1, "cc": df 2. Smooth idf = ln(4 / (1 + df)) + 1.
+  const std::vector<std::string> docs = {"aa bb aa", "aa cc", "aa cc"};
+  VectorizerOptions o;
+  o.norm = RowNorm::none;
+  CsrMatrix x;
+  const Vectorizer v = Vectorizer::fit(docs, o, &x);
+  ASSERT_EQ(v.vocabulary(), (std::vector<std::string>{"aa", "bb", "cc"}));
+  EXPECT_DOUBLE_EQ(v.idf()[0], 1.0);
+  EXPECT_DOUBLE_EQ(v.idf()[1], std::log(2.0) + 1);
+  EXPECT_DOUBLE_EQ(v.idf()[2], std::log(4.0 / 3.0) + 1);
+  ASSERT_EQ(x.rows, 3);
+  ASSERT_EQ(x.indptr, (std::vector<std::int64_t>{0, 2, 4, 6}));
+  EXPECT_DOUBLE_EQ(x.data[0], 2.0);                // aa twice
+  EXPECT_DOUBLE_EQ(x.data[1], std::log(2.0) + 1);  // bb once
+  const CsrMatrix y = v.transform({"bb zz bb"});
+  ASSERT_EQ(y.nnz(), 1);
+  EXPECT_EQ(y.indices[0], 1);
+  EXPECT_DOUBLE_EQ(y.data[0], 2 * (std::log(2.0) + 1));
+}
+
+TEST(Vectorizer, RejectsBadOptionsAndEmptyInput) {
+  VectorizerOptions o;
+  EXPECT_THROW(Vectorizer::fit({}, o), embed::InvalidArgument);
+  EXPECT_THROW(Vectorizer::fit({"a b c"}, o), embed::InvalidArgument);  // no two-character token
+  o.min_df = {3, false};
+  o.max_df = {2, false};
+  EXPECT_THROW(Vectorizer::fit({"aa"}, o), embed::InvalidArgument);
+  o = {};
+  o.min_df = {1.5, true};
+  EXPECT_THROW(Vectorizer::fit({"aa"}, o), embed::InvalidArgument);
+}
+
+TEST(Vectorizer, SaveLoadRoundTrip) {
+  VectorizerOptions o;
+  o.analyzer.ngram_max = 2;
+  o.tf = TfScheme::log;
+  const Vectorizer v = Vectorizer::fit({"one two three", "two three four", "four five"}, o);
+  const std::string path = temp_path("model.json");
+  v.save(path);
+  const Vectorizer w = Vectorizer::load(path);
+  EXPECT_EQ(w.vocabulary(), v.vocabulary());
+  EXPECT_EQ(w.idf(), v.idf());
+  EXPECT_EQ(w.transform({"two three"}).data, v.transform({"two three"}).data);
+  embed::write_file_atomic(path, [&](int fd) { embed::write_all(fd, "{\"format\": 1}", 13, path); });
+  EXPECT_THROW(Vectorizer::load(path), embed::FormatError);
+  std::remove(path.c_str());
+}
+
+TEST(NumpyArgsort, SeventeenTiesAsNumpyOrdersThem) {
+  // numpy 1.24: np.argsort(np.zeros(17)); 16 or fewer are insertion-sorted (identity).
+  EXPECT_EQ(numpy_argsort(std::vector<double>(17, 0.0)),
+            (std::vector<std::int64_t>{0, 14, 13, 12, 11, 10, 9, 15, 8, 6, 5, 4, 3, 2, 1, 7, 16}));
+  std::vector<std::int64_t> identity(16);
+  for (std::size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<std::int64_t>(i);
+  EXPECT_EQ(numpy_argsort(std::vector<double>(16, 0.0)), identity);
+}
+
+TEST(TermTable, GrowsAndFinds) {
+  TermTable t;
+  for (int i = 0; i < 10000; ++i) EXPECT_EQ(t.intern("term" + std::to_string(i)), i);
+  for (int i = 0; i < 10000; ++i) EXPECT_EQ(t.find("term" + std::to_string(i)), i);
+  EXPECT_EQ(t.intern("term42"), 42);
+  EXPECT_EQ(t.find("absent"), -1);
+  EXPECT_EQ(t.term(9999), "term9999");
+  EXPECT_EQ(t.intern(""), 10000);  // the empty string is a term like any other
+}
+
+TEST(Npz, RoundTripAndCorruption) {
+  CsrMatrix m;
+  m.rows = 2;
+  m.cols = 4;
+  m.indptr = {0, 2, 3};
+  m.indices = {1, 3, 0};
+  m.data = {0.5, -1.25, 3.0};
+  const std::string path = temp_path("m.npz");
+  save_npz(path, m);
+  const CsrMatrix back = load_npz(path);
+  EXPECT_EQ(back.indptr, m.indptr);
+  EXPECT_EQ(back.indices, m.indices);
+  EXPECT_EQ(back.data, m.data);
+  std::string bytes = embed::read_file(path);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{21}, bytes.size() / 2, bytes.size() - 1}) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    EXPECT_THROW(parse_npz(p, cut, "cut"), embed::Error) << cut;
+  }
+  bytes[100] = static_cast<char>(bytes[100] ^ 0x55);  // inside the first member: CRC mismatch
+  EXPECT_THROW(parse_npz(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), "flipped"),
+               embed::FormatError);
+  std::remove(path.c_str());
+}
+
+TEST(SparseIndex, CosineTopK) {
+  CsrMatrix docs;
+  docs.rows = 3;
+  docs.cols = 3;
+  docs.indptr = {0, 1, 3, 3};
+  docs.indices = {0, 0, 1};
+  docs.data = {2.0, 1.0, 1.0};
+  const SparseIndex index(docs);
+  CsrMatrix q;
+  q.rows = 1;
+  q.cols = 3;
+  q.indptr = {0, 1};
+  q.indices = {0};
+  q.data = {5.0};
+  const auto hits = index.search(q, 5);
+  ASSERT_EQ(hits[0].size(), 2u);  // the empty document never matches
+  EXPECT_EQ(hits[0][0].row, 0);
+  EXPECT_DOUBLE_EQ(hits[0][0].score, 1.0);
+  EXPECT_EQ(hits[0][1].row, 1);
+  EXPECT_NEAR(hits[0][1].score, 1 / std::sqrt(2.0), 1e-15);
+}
+
+}  // namespace
