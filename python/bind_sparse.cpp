@@ -6,6 +6,7 @@
 #include "embed/text/sparse/numpy_argsort.h"
 #include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/vectorizer.h"
+#include "embed/text/tokenize/tokenizer_json.h"
 #include "embed/text/tokenize/unicode.h"
 #include "embed/text/tokenize/utf8.h"
 #include "python/bindings.h"
@@ -36,6 +37,11 @@ text::VectorizerOptions vectorizer_options(const py::kwargs& kw) {
       std::tie(o.analyzer.ngram_min, o.analyzer.ngram_max) = value.cast<std::pair<int, int>>();
     else if (k == "stop_words")
       o.analyzer.stop_words = value.is_none() ? std::vector<std::string>{} : value.cast<std::vector<std::string>>();
+    else if (k == "tokenizer")
+      o.analyzer.tokenizer =
+          value.is_none()
+              ? nullptr
+              : std::make_shared<const text::Tokenizer>(text::load_tokenizer_json(value.cast<std::string>()));
     else if (k == "min_df")
       o.min_df = df_bound(value);
     else if (k == "max_df")

@@ -40,6 +40,7 @@ struct TfidfOptions {
   std::string strip_accents = "none";
   int ngram_min = 1, ngram_max = 1;
   std::string stop_words;  // a file, one word per line
+  std::string tokenizer;   // a tokenizer.json whose tokens replace the word regex
   std::string min_df = "1", max_df = "1.0";
   std::int64_t max_features = 0;
   bool binary = false;

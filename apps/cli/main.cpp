@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   tfidf_fit->add_option("--ngram-min", tfidf.ngram_min, "shortest n-gram")->check(CLI::Range(1, 64));
   tfidf_fit->add_option("--ngram-max", tfidf.ngram_max, "longest n-gram")->check(CLI::Range(1, 64));
   tfidf_fit->add_option("--stop-words", tfidf.stop_words, "file of stop words, one per line")->check(CLI::ExistingFile);
+  tfidf_fit->add_option("--tokenizer", tfidf.tokenizer, "word tokens from this tokenizer.json instead of the regex")
+      ->check(CLI::ExistingFile);
   tfidf_fit->add_option("--min-df", tfidf.min_df, "rarest term kept: a count (2) or a fraction (0.01)");
   tfidf_fit->add_option("--max-df", tfidf.max_df, "most common term kept: a count or a fraction (0.5)");
   tfidf_fit->add_option("--max-features", tfidf.max_features, "keep the N most frequent terms (0: all)")

@@ -10,6 +10,7 @@
 #include "embed/core/progress.h"
 #include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/vectorizer.h"
+#include "embed/text/tokenize/tokenizer_json.h"
 
 namespace embed::cli {
 
@@ -66,6 +67,8 @@ text::VectorizerOptions vectorizer_options(const TfidfOptions& o) {
     for (std::string w; std::getline(in, w);)
       if (!w.empty()) v.analyzer.stop_words.push_back(w);
   }
+  if (!o.tokenizer.empty())
+    v.analyzer.tokenizer = std::make_shared<const text::Tokenizer>(text::load_tokenizer_json(o.tokenizer));
   v.min_df = df_bound(o.min_df, "--min-df");
   v.max_df = df_bound(o.max_df, "--max-df");
   v.max_features = o.max_features;

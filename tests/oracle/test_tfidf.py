@@ -262,3 +262,21 @@ def test_sparse_cosine_top_k_matches_brute_force(norm):
         expected = sorted([(-s[r], r) for r in np.nonzero(s)[0]])[:10]
         assert [r for _, r in expected] == [r for r, _ in found], q
         np.testing.assert_allclose([sc for _, sc in found], [-v for v, _ in expected], rtol=1e-12)
+
+
+def test_tokenizer_json_as_word_tokenizer(tmp_path):
+    """Word tokens from a tokenizer.json (BERT's WordPiece here) instead of the
+    regex, as TfidfVectorizer(tokenizer=...): same matrix as scikit-learn fed
+    the same tokens, and the tokenizer travels inside the saved model."""
+    vocab = os.path.join(HERE, "..", "data", "tokenizers", "bert-base-uncased", "vocab.txt")
+    tok = E.bert_tokenizer(vocab)
+    path = str(tmp_path / "tokenizer.json")
+    E.save_tokenizer_json(tok, path)
+    docs = TRAIN[:200]
+    vec, X = ours(docs, tokenizer=path, ngram_range=(1, 2))
+    ref = TfidfVectorizer(tokenizer=lambda d: tok.encode(d, False)[1], token_pattern=None, ngram_range=(1, 2))
+    assert_same(vec, X, ref, ref.fit_transform(docs), "tokenizer")
+    assert any(t.startswith("##") for t in vec.vocabulary)
+    vec.save(str(tmp_path / "m.json"))
+    again = E.Vectorizer.load(str(tmp_path / "m.json"))
+    np.testing.assert_array_equal(again.transform(HELD_OUT[:50])[0], vec.transform(HELD_OUT[:50])[0])

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "embed/core/error.h"
+#include "embed/text/tokenize/tokenizer.h"
 #include "embed/text/tokenize/unicode.h"
 #include "embed/text/tokenize/utf8.h"
 
@@ -111,8 +112,14 @@ void Analyzer::analyze(std::string_view document, TermList& out) const {
 void Analyzer::word_terms(std::string_view text, TermList& out) const {
   // Tokens: maximal runs of \w with at least two characters.
   thread_local std::vector<std::string_view> tokens;
+  thread_local Encoding encoding;
   tokens.clear();
-  for (std::size_t i = 0; i < text.size();) {
+  if (opt_.tokenizer) {
+    encoding = opt_.tokenizer->encode(text, /*add_special_tokens=*/false);
+    for (const std::string& t : encoding.tokens)
+      if (stop_.empty() || !stop_.contains(t)) tokens.emplace_back(t);
+  }
+  for (std::size_t i = 0; !opt_.tokenizer && i < text.size();) {
     const std::size_t start = i;
     if (!is_word(next_char(text, i))) continue;
     std::size_t chars = 1;

@@ -5,8 +5,9 @@
 //     canonical combining class; "ascii" = NFKD and drop every non-ASCII
 //     character (both leave an all-ASCII document untouched);
 //   word: tokens = matches of (?u)\b\w\w+\b, i.e. maximal runs of two or more
-//     word characters (\w = letters, numbers, '_'); stop words removed;
-//     n-grams joined by one space, for n in [ngram_min, ngram_max];
+//     word characters (\w = letters, numbers, '_'), or the tokens of a
+//     tokenizer (tokenize/, e.g. a tokenizer.json) when one is given; stop
+//     words removed; n-grams joined by one space, for n in [ngram_min, ngram_max];
 //   char: runs of two or more whitespace characters become one space, then
 //     every character n-gram of the document;
 //   char_wb: the same, but n-grams inside each whitespace-separated word
@@ -15,12 +16,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
 namespace embed::text {
+
+class Tokenizer;
 
 enum class AnalyzerKind { word, char_ngrams, char_wb };
 enum class AccentStripping { none, unicode, ascii };
@@ -31,6 +35,9 @@ struct AnalyzerOptions {
   AccentStripping strip_accents = AccentStripping::none;
   int ngram_min = 1, ngram_max = 1;
   std::vector<std::string> stop_words;  // exact tokens, compared after preprocessing (word analyzer)
+  // Word tokens from this tokenizer (without special tokens) instead of the
+  // regex, as scikit-learn's `tokenizer=`: it sees the preprocessed text.
+  std::shared_ptr<const Tokenizer> tokenizer;
 };
 
 // A transparent hash so maps keyed by std::string can be probed with a string_view.

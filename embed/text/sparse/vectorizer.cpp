@@ -8,6 +8,7 @@
 #include "embed/core/parallel.h"
 #include "embed/io/json_config.h"
 #include "embed/text/sparse/numpy_argsort.h"
+#include "embed/text/tokenize/tokenizer_json.h"
 
 namespace embed::text {
 
@@ -283,6 +284,8 @@ nlohmann::json Vectorizer::to_json() const {
       {"clip_idf", opt_.clip_idf},
       {"norm", name_of(opt_.norm)},
   };
+  // The tokenizer travels inside the model, as its tokenizer.json.
+  o["tokenizer"] = a.tokenizer ? nlohmann::json::parse(tokenizer_to_json(*a.tokenizer)) : nlohmann::json(nullptr);
   return {{"format", "embed.cpp tfidf"}, {"version", 1},         {"options", o},
           {"n_documents", n_documents_}, {"vocabulary", terms_}, {"idf", idf_}};
 }
@@ -301,6 +304,9 @@ Vectorizer Vectorizer::from_json(const nlohmann::json& j, const std::string& nam
     opt.analyzer.ngram_min = o.at("ngram_range").at(0).get<int>();
     opt.analyzer.ngram_max = o.at("ngram_range").at(1).get<int>();
     opt.analyzer.stop_words = o.at("stop_words").get<std::vector<std::string>>();
+    if (o.contains("tokenizer") && !o.at("tokenizer").is_null())
+      opt.analyzer.tokenizer =
+          std::make_shared<const Tokenizer>(parse_tokenizer_json(o.at("tokenizer").dump(), name + ": tokenizer"));
     for (auto [key, bound] : {std::pair{"min_df", &opt.min_df}, std::pair{"max_df", &opt.max_df}}) {
       bound->value = o.at(key).at("value").get<double>();
       bound->fraction = o.at(key).at("fraction").get<bool>();
