@@ -68,6 +68,11 @@ std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vecto
 CsrMatrix to_csr(const std::vector<CountedRows>& blocks, std::int64_t cols) {
   CsrMatrix m;
   m.cols = cols;
+  std::size_t rows = 0, nnz = 0;
+  for (const CountedRows& b : blocks) rows += b.ends.size(), nnz += b.entries.size();
+  m.indptr.reserve(rows + 1);
+  m.indices.reserve(nnz);
+  m.data.reserve(nnz);
   for (const CountedRows& b : blocks) {
     const std::int64_t base = m.nnz();
     for (std::int64_t e : b.ends) m.indptr.push_back(base + e);
