@@ -12,10 +12,16 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until the search product lands, the main job is the end-to-end engine demo.
+# The main job (issue 3 grows it into dense + approximate search, a store and
+# a server): GCIDE's dictionary definitions (Debian dict-gcide) indexed with
+# TF-IDF over word 1-2-grams, then example queries answered by exact cosine
+# search over the sparse vectors.
+CORPUS = $(BUILD)/corpus/gcide.jsonl
+QUERIES = "a boat propelled by oars" "musical instrument with strings" "venomous snake" "science of the stars"
 run: build
-	./$(BUILD)/embed demo -o $(BUILD)/demo-mlp.safetensors
-	./$(BUILD)/embed inspect $(BUILD)/demo-mlp.safetensors
+	/usr/bin/python3 scripts/prepare-gcide.py -o $(CORPUS)
+	./$(BUILD)/embed tfidf fit $(CORPUS) -o $(BUILD)/gcide-tfidf.json --ngram-max 2 --min-df 2 --max-df 0.5 --tf log
+	./$(BUILD)/embed tfidf search $(BUILD)/gcide-tfidf.json --docs $(CORPUS) -k 5 $(QUERIES)
 
 test: build format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
