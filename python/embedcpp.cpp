@@ -233,4 +233,5 @@ PYBIND11_MODULE(embedcpp, m) {
   python::bind_modules(m);
   python::bind_text(m);
   python::bind_sparse(m);
+  python::bind_static(m);
 }

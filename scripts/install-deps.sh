@@ -10,7 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-torch
   sentencepiece python3-sklearn python3-scipy
-  dict-gcide
+  dict-gcide python3-gensim fasttext
 )
 
 missing=()

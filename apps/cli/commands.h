@@ -51,7 +51,31 @@ struct TfidfOptions {
   bool json = false;
 };
 
+struct Word2VecCliOptions {
+  std::vector<std::string> corpus;
+  std::string output = "vectors.bin";
+  bool cbow = false;
+  std::int64_t dim = 100, window = 5, negative = 5, min_count = 5, epochs = 5;
+  double sample = 1e-3, alpha = -1;
+  std::uint64_t seed = 1;
+};
+
+struct VectorsOptions {
+  std::string vectors;             // .bin (binary) or .vec/.txt (text)
+  std::vector<std::string> words;  // similar: positive words; analogy: a b c
+  std::vector<std::string> negative;
+  std::int64_t k = 10;
+  bool cosmul = false;
+  std::string analogies;
+  std::vector<std::string> similarity;
+  std::int64_t restrict_vocab = 300000;
+};
+
 int run_demo(const DemoOptions& options);
+int run_word2vec_train(const Word2VecCliOptions& options);
+int run_vectors_similar(const VectorsOptions& options);
+int run_vectors_analogy(const VectorsOptions& options);
+int run_vectors_evaluate(const VectorsOptions& options);
 int run_tfidf_fit(const TfidfOptions& options);
 int run_tfidf_transform(const TfidfOptions& options);
 // Ranks the documents of `inputs` for each query by cosine similarity.

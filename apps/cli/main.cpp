@@ -12,8 +12,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
-      "Areas available in this build: demo, inspect, tokenizer, tfidf (more arrive with word2vec,\n"
-      "text, image, audio, table, graph, index and serve)."};
+      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, vectors (more arrive\n"
+      "with text, image, audio, table, graph, index and serve)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
   int threads = 0;
@@ -101,6 +101,44 @@ int main(int argc, char** argv) {
   tfidf_search->add_option("-k", tfidf.k, "results per query")->check(CLI::PositiveNumber);
   tfidf_search->add_flag("--json", tfidf.json, "one JSON line per query");
 
+  embed::cli::Word2VecCliOptions w2v;
+  auto* w2v_cmd = app.add_subcommand("word2vec", "Word2Vec word vectors (skip-gram or CBOW, negative sampling)");
+  w2v_cmd->require_subcommand(1);
+  auto* w2v_train =
+      w2v_cmd->add_subcommand("train", "train on text files (whitespace-separated words, a sentence per line)");
+  w2v_train->add_option("corpus", w2v.corpus, "UTF-8 text files")->required()->check(CLI::ExistingFile);
+  w2v_train->add_option("-o,--output", w2v.output, "vectors: .bin (word2vec binary) or .vec/.txt (text)");
+  w2v_train->add_flag("--cbow", w2v.cbow, "CBOW instead of skip-gram");
+  w2v_train->add_option("--dim", w2v.dim, "vector size")->check(CLI::Range(1, 10000));
+  w2v_train->add_option("--window", w2v.window, "largest distance to a context word")->check(CLI::PositiveNumber);
+  w2v_train->add_option("--negative", w2v.negative, "noise words per positive")->check(CLI::PositiveNumber);
+  w2v_train->add_option("--min-count", w2v.min_count, "rarest word kept")->check(CLI::PositiveNumber);
+  w2v_train->add_option("--sample", w2v.sample, "subsampling threshold (0: off)")->check(CLI::NonNegativeNumber);
+  w2v_train->add_option("--alpha", w2v.alpha, "starting learning rate (default 0.025 skip-gram, 0.05 CBOW)");
+  w2v_train->add_option("--epochs", w2v.epochs, "passes over the corpus")->check(CLI::PositiveNumber);
+  w2v_train->add_option("--seed", w2v.seed, "random seed");
+
+  embed::cli::VectorsOptions vec;
+  auto* vec_cmd = app.add_subcommand("vectors", "query and evaluate word vectors (word2vec .bin/.vec files)");
+  vec_cmd->require_subcommand(1);
+  auto* vec_similar = vec_cmd->add_subcommand("similar", "nearest words by cosine");
+  vec_similar->add_option("vectors", vec.vectors, "vector file")->required()->check(CLI::ExistingFile);
+  vec_similar->add_option("words", vec.words, "words to add")->required();
+  vec_similar->add_option("--minus", vec.negative, "words to subtract")->allow_extra_args(false);
+  vec_similar->add_option("-k", vec.k, "how many")->check(CLI::PositiveNumber);
+  auto* vec_analogy = vec_cmd->add_subcommand("analogy", "a : b :: c : ? (3CosAdd, or --cosmul)");
+  vec_analogy->add_option("vectors", vec.vectors, "vector file")->required()->check(CLI::ExistingFile);
+  vec_analogy->add_option("words", vec.words, "a b c")->required()->expected(3);
+  vec_analogy->add_option("-k", vec.k, "how many")->check(CLI::PositiveNumber);
+  vec_analogy->add_flag("--cosmul", vec.cosmul, "3CosMul (Levy & Goldberg 2014)");
+  auto* vec_evaluate = vec_cmd->add_subcommand("evaluate", "analogy accuracy and word-similarity correlation");
+  vec_evaluate->add_option("vectors", vec.vectors, "vector file")->required()->check(CLI::ExistingFile);
+  vec_evaluate->add_option("--analogies", vec.analogies, "questions-words.txt format")->check(CLI::ExistingFile);
+  vec_evaluate->add_option("--similarity", vec.similarity, "word TAB word TAB score files")->check(CLI::ExistingFile);
+  vec_evaluate->add_option("--restrict", vec.restrict_vocab, "analogy candidates: the N most frequent words")
+      ->check(CLI::PositiveNumber);
+  vec_evaluate->add_flag("--cosmul", vec.cosmul, "answer analogies by 3CosMul");
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -113,6 +151,10 @@ int main(int argc, char** argv) {
     if (*tfidf_fit) return embed::cli::run_tfidf_fit(tfidf);
     if (*tfidf_transform) return embed::cli::run_tfidf_transform(tfidf);
     if (*tfidf_search) return embed::cli::run_tfidf_search(tfidf);
+    if (*w2v_train) return embed::cli::run_word2vec_train(w2v);
+    if (*vec_similar) return embed::cli::run_vectors_similar(vec);
+    if (*vec_analogy) return embed::cli::run_vectors_analogy(vec);
+    if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);
   } catch (const embed::Interrupted& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());
     return 130;  // the shell's code for "ended by SIGINT"

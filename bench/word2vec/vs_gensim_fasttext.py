@@ -1,0 +1,92 @@
+"""Word2Vec training throughput and quality: `embed word2vec train` against
+gensim (Debian python3-gensim, corpus_file mode, its fastest) and fastText
+(Debian `fasttext`, built without AVX; -minn 0 -maxn 0 so no subwords) on the
+same corpus and settings: dim 100, window 5, 5 negatives, min_count 5,
+sample 1e-3, 5 epochs, 1 and 2 threads, skip-gram and CBOW.
+
+Throughput is words per CPU-second (corpus words x epochs / user+sys time of
+the training process), so 1- and 2-thread runs compare fairly; quality is
+judged by one evaluator (gensim's evaluate_word_analogies and
+evaluate_word_pairs) on every tool's vectors. Each tool uses its own default
+learning rate (0.025 skip-gram; CBOW 0.05 for word2vec.c-style ours and
+fastText, 0.025 for gensim).
+
+Corpus: the text8 prefix (1.17M words, one line cut into 10,000-word lines)
+from ../shared/data/corpora; evaluation sets from ../shared/data/word-eval.
+"""
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EMBED = os.environ.get("EMBED_BIN", os.path.join(ROOT, "build", "embed"))
+SHARED = os.path.join(ROOT, "..", "shared", "data")
+EPOCHS = int(os.environ.get("BENCH_EPOCHS", "5"))
+
+GENSIM = """
+import sys
+from gensim.models import Word2Vec
+sg, threads, corpus, out, epochs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+m = Word2Vec(corpus_file=corpus, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, sg=sg,
+             workers=threads, epochs=epochs, seed=1)
+m.wv.save_word2vec_format(out, binary=True)
+"""
+
+
+def timed(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def quality(path, binary):
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors.load_word2vec_format(path, binary=binary)
+    analogy = kv.evaluate_word_analogies(os.path.join(SHARED, "word-eval", "questions-words.txt"))[0]
+    ws = kv.evaluate_word_pairs(os.path.join(SHARED, "word-eval", "wordsim353.tsv"))[1][0]
+    return analogy, ws
+
+
+def main():
+    text8 = os.path.join(SHARED, "corpora", "text8_prefix.txt")
+    if not os.path.exists(text8):
+        sys.exit("bench/word2vec needs ../shared/data/corpora/text8_prefix.txt")
+    tmp = tempfile.mkdtemp(prefix="w2v-bench-")
+    words = open(text8, encoding="utf-8").read().split()
+    corpus = os.path.join(tmp, "corpus.txt")
+    with open(corpus, "w", encoding="utf-8") as f:
+        for i in range(0, len(words), 10000):
+            f.write(" ".join(words[i:i + 10000]) + "\n")
+    n = len(words) * EPOCHS
+    print(f"corpus: text8 prefix, {len(words)} words, {EPOCHS} epochs; words per CPU-second (k), quality")
+    print(f"{'mode':9s} {'thr':>3s} {'tool':9s} {'wall s':>7s} {'kw/cpu-s':>9s} {'analogy':>8s} {'ws353':>6s}")
+    for sg in (1, 0):
+        for threads in (1, 2):
+            rows = {}
+            out = os.path.join(tmp, "ours.bin")
+            cmd = [EMBED, "--threads", str(threads), "word2vec", "train", corpus, "-o", out, "--epochs", str(EPOCHS)]
+            rows["embed"] = timed(cmd + ([] if sg else ["--cbow"])) + quality(out, True)
+            out = os.path.join(tmp, "gensim.bin")
+            rows["gensim"] = timed([sys.executable, "-c", GENSIM, str(sg), str(threads), corpus, out, str(EPOCHS)]) + \
+                quality(out, True)
+            out = os.path.join(tmp, "ft")
+            rows["fastText"] = timed(["fasttext", "skipgram" if sg else "cbow", "-input", corpus, "-output", out,
+                                      "-dim", "100", "-ws", "5", "-neg", "5", "-minCount", "5", "-epoch",
+                                      str(EPOCHS), "-thread", str(threads), "-minn", "0", "-maxn", "0", "-t",
+                                      "1e-3", "-verbose", "0"]) + quality(out + ".vec", False)
+            for tool, (wall, cpu, analogy, ws) in rows.items():
+                print(f"{'skipgram' if sg else 'cbow':9s} {threads:3d} {tool:9s} {wall:7.1f} {n / cpu / 1e3:9.0f} "
+                      f"{analogy:8.4f} {ws:6.3f}")
+            best_peer = max(n / rows[t][1] for t in ("gensim", "fastText"))
+            print(f"{'':14s}ratio ours / fastest peer (words per CPU-s): {n / rows['embed'][1] / best_peer:.2f}")
+
+
+if __name__ == "__main__":
+    main()

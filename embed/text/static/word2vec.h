@@ -1,0 +1,54 @@
+// Word2Vec (Mikolov et al. 2013, "Efficient Estimation of Word
+// Representations in Vector Space" and "Distributed Representations of Words
+// and Phrases and their Compositionality"), trained as word2vec.c does:
+//   - vocabulary: words of count >= min_count, most frequent first (ties in
+//     gensim's order, so word ids and saved files match gensim's);
+//   - subsampling: a word of count c among T words is kept with probability
+//     (sqrt(c / (s T)) + 1) (s T) / c, fresh at each epoch;
+//   - window: for each position a random shrink b in [0, window) is drawn and
+//     the context is the (window - b) words on each side;
+//   - skip-gram: each context word's input vector predicts the centre word;
+//     CBOW: the mean of the context vectors predicts it, and the error is
+//     added to every context vector;
+//   - negative sampling: k noise words from unigram^0.75 (alias table),
+//     loss -log s(v'_w . h) - sum log s(-v'_n . h), plain SGD;
+//   - learning rate decays linearly from alpha to alpha * 1e-4 over all epochs;
+//   - input vectors start uniform in [-0.5/dim, 0.5/dim], output vectors at 0.
+// Threads train disjoint shards of the corpus on shared vectors without locks
+// (Hogwild, as word2vec.c, gensim and fastText): one thread gives the same
+// vectors for the same seed; several threads race by design.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "embed/text/static/keyed_vectors.h"
+
+namespace embed::text {
+
+struct Word2VecOptions {
+  bool skip_gram = true;  // false: CBOW
+  std::int64_t dim = 100;
+  std::int64_t window = 5;
+  std::int64_t negative = 5;
+  std::int64_t min_count = 5;
+  double sample = 1e-3;  // subsampling threshold s (0: off)
+  double alpha = -1;     // starting learning rate; -1: 0.025 for skip-gram, 0.05 for CBOW (word2vec.c)
+  std::int64_t epochs = 5;
+  std::uint64_t seed = 1;
+  std::int64_t max_sentence = 10000;  // longer lines are cut into pieces of this many words
+  bool progress = true;               // a progress bar with words/s and ETA on stderr
+};
+
+struct Word2VecResult {
+  KeyedVectors vectors;
+  std::int64_t corpus_words = 0;   // tokens read (before min_count and subsampling)
+  std::int64_t trained_words = 0;  // words that took part in training, all epochs
+  double seconds = 0;
+};
+
+// Trains on whitespace-separated UTF-8 text files; each line is a sentence.
+Word2VecResult train_word2vec(const std::vector<std::string>& corpus_files, const Word2VecOptions& options);
+
+}  // namespace embed::text
