@@ -1,0 +1,49 @@
+"""Reading dictd databases (the format of Debian's dict-* packages): an index
+of "headword TAB offset TAB length" lines, the numbers in dictd's base-64
+digits (A-Z a-z 0-9 + /), over a gzip-compatible .dict.dz body. Shared by
+the corpus scripts in this folder."""
+import gzip
+import os
+import sys
+
+DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+VALUE = {c: i for i, c in enumerate(DIGITS)}
+
+
+def b64(field, where):
+    value = 0
+    for c in field:
+        if c not in VALUE:
+            sys.exit(f"{where}: '{field}' is not a dictd base-64 number")
+        value = value * 64 + VALUE[c]
+    return value
+
+
+def entries(dict_dir, name, package):
+    """Yields (headword, definition text) once per distinct definition,
+    skipping the database's own 00-database-* entries."""
+    index = os.path.join(dict_dir, f"{name}.index")
+    data = os.path.join(dict_dir, f"{name}.dict.dz")
+    for path in (index, data):
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: install the Debian package {package} (make deps does)")
+    with gzip.open(data) as f:
+        body = f.read()
+    seen = set()
+    with open(index, encoding="utf-8", errors="replace") as idx:
+        for line_no, line in enumerate(idx, 1):
+            where = f"{index}:{line_no}"
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3:
+                sys.exit(f"{where}: expected headword, offset and length separated by tabs")
+            title, offset, length = parts[0], b64(parts[1], where), b64(parts[2], where)
+            if title.startswith("00-database") or (offset, length) in seen:
+                continue
+            if offset + length > len(body):
+                sys.exit(f"{where}: entry runs past the end of {data}")
+            seen.add((offset, length))
+            yield title, body[offset:offset + length].decode("utf-8", errors="replace")
+
+
+def newer_than(output, *inputs):
+    return os.path.exists(output) and all(os.path.getmtime(output) >= os.path.getmtime(i) for i in inputs)
