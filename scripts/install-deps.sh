@@ -11,6 +11,7 @@ PACKAGES=(
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-torch
   sentencepiece python3-sklearn python3-scipy
   dict-gcide python3-gensim fasttext
+  dict-wn dict-foldoc bible-kjv
 )
 
 missing=()

@@ -12,7 +12,10 @@ learning rate (0.025 skip-gram; CBOW 0.05 for word2vec.c-style ours and
 fastText, 0.025 for gensim).
 
 Corpus: the text8 prefix (1.17M words, one line cut into 10,000-word lines)
-from ../shared/data/corpora; evaluation sets from ../shared/data/word-eval.
+from ../shared/data/corpora, or BENCH_CORPUS (e.g. the >10M-token output of
+scripts/prepare-word2vec-corpus.py); evaluation sets from
+../shared/data/word-eval. BENCH_THREADS ("1,2") and BENCH_MODES
+("skipgram,cbow") narrow the runs.
 """
 import os
 import resource
@@ -25,6 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EMBED = os.environ.get("EMBED_BIN", os.path.join(ROOT, "build", "embed"))
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 EPOCHS = int(os.environ.get("BENCH_EPOCHS", "5"))
+THREADS = [int(t) for t in os.environ.get("BENCH_THREADS", "1,2").split(",")]
+MODES = os.environ.get("BENCH_MODES", "skipgram,cbow").split(",")
 
 GENSIM = """
 import sys
@@ -55,26 +60,33 @@ def quality(path, binary):
 
 
 def main():
-    text8 = os.path.join(SHARED, "corpora", "text8_prefix.txt")
-    if not os.path.exists(text8):
-        sys.exit("bench/word2vec needs ../shared/data/corpora/text8_prefix.txt")
     tmp = tempfile.mkdtemp(prefix="w2v-bench-")
-    words = open(text8, encoding="utf-8").read().split()
-    corpus = os.path.join(tmp, "corpus.txt")
-    with open(corpus, "w", encoding="utf-8") as f:
-        for i in range(0, len(words), 10000):
-            f.write(" ".join(words[i:i + 10000]) + "\n")
-    n = len(words) * EPOCHS
-    print(f"corpus: text8 prefix, {len(words)} words, {EPOCHS} epochs; words per CPU-second (k), quality")
+    corpus = os.environ.get("BENCH_CORPUS")
+    if corpus:
+        name = os.path.basename(corpus)
+        with open(corpus, encoding="utf-8") as f:
+            n_words = sum(len(line.split()) for line in f)
+    else:
+        text8 = os.path.join(SHARED, "corpora", "text8_prefix.txt")
+        if not os.path.exists(text8):
+            sys.exit("bench/word2vec needs ../shared/data/corpora/text8_prefix.txt or BENCH_CORPUS")
+        words = open(text8, encoding="utf-8").read().split()
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            for i in range(0, len(words), 10000):
+                f.write(" ".join(words[i:i + 10000]) + "\n")
+        name, n_words = "text8 prefix", len(words)
+    n = n_words * EPOCHS
+    print(f"corpus: {name}, {n_words} words, {EPOCHS} epochs; words per CPU-second (k), quality")
     print(f"{'mode':9s} {'thr':>3s} {'tool':9s} {'wall s':>7s} {'kw/cpu-s':>9s} {'analogy':>8s} {'ws353':>6s}")
-    for sg in (1, 0):
-        for threads in (1, 2):
+    for sg in [m == "skipgram" for m in MODES]:
+        for threads in THREADS:
             rows = {}
             out = os.path.join(tmp, "ours.bin")
             cmd = [EMBED, "--threads", str(threads), "word2vec", "train", corpus, "-o", out, "--epochs", str(EPOCHS)]
             rows["embed"] = timed(cmd + ([] if sg else ["--cbow"])) + quality(out, True)
             out = os.path.join(tmp, "gensim.bin")
-            rows["gensim"] = timed([sys.executable, "-c", GENSIM, str(sg), str(threads), corpus, out, str(EPOCHS)]) + \
+            rows["gensim"] = timed([sys.executable, "-c", GENSIM, str(int(sg)), str(threads), corpus, out, str(EPOCHS)]) + \
                 quality(out, True)
             out = os.path.join(tmp, "ft")
             rows["fastText"] = timed(["fasttext", "skipgram" if sg else "cbow", "-input", corpus, "-output", out,
