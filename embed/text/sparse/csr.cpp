@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "embed/core/error.h"
+#include "embed/core/parallel.h"
 #include "embed/core/storage.h"
 #include "embed/io/npy.h"
 #include "embed/io/zip.h"
@@ -67,13 +68,15 @@ std::vector<T> read_vector(const std::map<std::string, std::string>& members, co
 }  // namespace
 
 void CsrMatrix::normalize_rows(bool l1) {
-  for (std::int64_t r = 0; r < rows; ++r) {
-    double norm = 0;
-    for (auto k = indptr[r]; k < indptr[r + 1]; ++k) norm += l1 ? std::abs(data[k]) : data[k] * data[k];
-    if (!l1) norm = std::sqrt(norm);
-    if (norm == 0) continue;
-    for (auto k = indptr[r]; k < indptr[r + 1]; ++k) data[k] /= norm;
-  }
+  parallel_for(rows, rows ? std::max<std::int64_t>(1, nnz() / rows) : 1, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t r = lo; r < hi; ++r) {
+      double norm = 0;
+      for (auto k = indptr[r]; k < indptr[r + 1]; ++k) norm += l1 ? std::abs(data[k]) : data[k] * data[k];
+      if (!l1) norm = std::sqrt(norm);
+      if (norm == 0) continue;
+      for (auto k = indptr[r]; k < indptr[r + 1]; ++k) data[k] /= norm;
+    }
+  });
 }
 
 Tensor CsrMatrix::to_dense() const {

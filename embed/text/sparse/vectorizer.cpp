@@ -68,20 +68,25 @@ std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vecto
 CsrMatrix to_csr(const std::vector<CountedRows>& blocks, std::int64_t cols) {
   CsrMatrix m;
   m.cols = cols;
-  std::size_t rows = 0, nnz = 0;
-  for (const CountedRows& b : blocks) rows += b.ends.size(), nnz += b.entries.size();
-  m.indptr.reserve(rows + 1);
-  m.indices.reserve(nnz);
-  m.data.reserve(nnz);
+  std::vector<std::size_t> row_at{0}, value_at{0};  // where each block's rows and values go
   for (const CountedRows& b : blocks) {
-    const std::int64_t base = m.nnz();
-    for (std::int64_t e : b.ends) m.indptr.push_back(base + e);
-    for (const auto& [id, c] : b.entries) {
-      m.indices.push_back(id);
-      m.data.push_back(c);
-    }
+    row_at.push_back(row_at.back() + b.ends.size());
+    value_at.push_back(value_at.back() + b.entries.size());
   }
-  m.rows = static_cast<std::int64_t>(m.indptr.size()) - 1;
+  m.rows = static_cast<std::int64_t>(row_at.back());
+  m.indptr.resize(row_at.back() + 1);
+  m.indices.resize(value_at.back());
+  m.data.resize(value_at.back());
+  parallel_for(static_cast<std::int64_t>(blocks.size()), std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+    for (auto b = static_cast<std::size_t>(lo); b < static_cast<std::size_t>(hi); ++b) {
+      const auto base = static_cast<std::int64_t>(value_at[b]);
+      for (std::size_t r = 0; r < blocks[b].ends.size(); ++r) m.indptr[row_at[b] + r + 1] = base + blocks[b].ends[r];
+      for (std::size_t k = 0; k < blocks[b].entries.size(); ++k) {
+        m.indices[value_at[b] + k] = blocks[b].entries[k].first;
+        m.data[value_at[b] + k] = blocks[b].entries[k].second;
+      }
+    }
+  });
   return m;
 }
 
@@ -228,21 +233,26 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   Vectorizer v(options, std::move(terms), std::move(idf), n);
   if (fitted) {
     // The documents' rows: surviving terms under their columns, sorted within each row.
-    for (CountedRows& rows : blocks) {
-      std::int64_t start = 0, w = 0;
-      for (std::int64_t& e : rows.ends) {
-        const std::int64_t row_start = w;
-        for (auto k = start; k < e; ++k) {
-          const std::int32_t c = new_column[static_cast<std::size_t>(rows.entries[static_cast<std::size_t>(k)].first)];
-          if (c >= 0)
-            rows.entries[static_cast<std::size_t>(w++)] = {c, rows.entries[static_cast<std::size_t>(k)].second};
-        }
-        std::sort(rows.entries.begin() + row_start, rows.entries.begin() + w);
-        start = e;
-        e = w;
-      }
-      rows.entries.resize(static_cast<std::size_t>(w));
-    }
+    parallel_for(
+        static_cast<std::int64_t>(blocks.size()), std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+          for (auto b = lo; b < hi; ++b) {
+            CountedRows& rows = blocks[static_cast<std::size_t>(b)];
+            std::int64_t start = 0, w = 0;
+            for (std::int64_t& e : rows.ends) {
+              const std::int64_t row_start = w;
+              for (auto k = start; k < e; ++k) {
+                const std::int32_t c =
+                    new_column[static_cast<std::size_t>(rows.entries[static_cast<std::size_t>(k)].first)];
+                if (c >= 0)
+                  rows.entries[static_cast<std::size_t>(w++)] = {c, rows.entries[static_cast<std::size_t>(k)].second};
+              }
+              std::sort(rows.entries.begin() + row_start, rows.entries.begin() + w);
+              start = e;
+              e = w;
+            }
+            rows.entries.resize(static_cast<std::size_t>(w));
+          }
+        });
     *fitted = to_csr(blocks, static_cast<std::int64_t>(v.terms_.size()));
     if (options.binary) std::fill(fitted->data.begin(), fitted->data.end(), 1.0);
     v.weigh(*fitted);
@@ -261,14 +271,16 @@ CsrMatrix Vectorizer::transform(const std::vector<std::string>& documents) const
 }
 
 void Vectorizer::weigh(CsrMatrix& m) const {
-  for (std::int64_t k = 0; k < m.nnz(); ++k) {
-    double& x = m.data[k];
-    if (opt_.tf == TfScheme::log)
-      x = std::log(x) + 1;
-    else if (opt_.tf == TfScheme::log10)
-      x = std::log10(x) + 1;
-    if (!idf_.empty()) x *= idf_[static_cast<std::size_t>(m.indices[k])];
-  }
+  parallel_for(m.nnz(), 8, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t k = lo; k < hi; ++k) {
+      double& x = m.data[k];
+      if (opt_.tf == TfScheme::log)
+        x = std::log(x) + 1;
+      else if (opt_.tf == TfScheme::log10)
+        x = std::log10(x) + 1;
+      if (!idf_.empty()) x *= idf_[static_cast<std::size_t>(m.indices[k])];
+    }
+  });
   if (opt_.norm != RowNorm::none) m.normalize_rows(opt_.norm == RowNorm::l1);
 }
 

@@ -171,7 +171,7 @@ class Trainer {
     syn1_.assign(static_cast<std::size_t>(v * dim_), 0.0f);
     Generator init(o.seed);
     for (float& x : syn0_) x = (init.uniform() - 0.5f) / static_cast<float>(dim_);
-    for (int i = 0; i < kExpTable; ++i) {
+    for (int i = 0; i <= kExpTable; ++i) {
       const double e = std::exp((i / static_cast<double>(kExpTable) * 2 - 1) * kMaxExp);
       sigmoid_[i] = static_cast<float>(e / (e + 1));
     }
@@ -237,7 +237,7 @@ class Trainer {
   }
 
   float gradient(float f, float label, float alpha) const {
-    if (f > kMaxExp) return (label - 1) * alpha;
+    if (!(f <= kMaxExp)) return (label - 1) * alpha;  // also NaN: never an index out of the table
     if (f < -kMaxExp) return label * alpha;
     return (label - sigmoid_[static_cast<int>((f + kMaxExp) * (kExpTable / kMaxExp / 2))]) * alpha;
   }
@@ -367,7 +367,9 @@ class Trainer {
   std::int64_t retained_ = 0;
   std::vector<float> keep_;  // subsampling keep-probability per word
   std::vector<float> syn0_, syn1_;
-  float sigmoid_[kExpTable];
+  // One entry more than the steps: f just below 6 can round to index 1000
+  // (word2vec.c allocates the same extra entry).
+  float sigmoid_[kExpTable + 1];
 };
 
 }  // namespace
