@@ -62,6 +62,19 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y) {
   return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
+// The topn highest scores (equal scores: lower row first) as neighbours.
+std::vector<Neighbour> best_of(std::vector<std::pair<float, std::int64_t>>& scored, std::int64_t topn,
+                               const std::vector<std::string>& words) {
+  const auto k = std::min<std::size_t>(scored.size(), static_cast<std::size_t>(std::max<std::int64_t>(topn, 0)));
+  std::partial_sort(
+      scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(),
+      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::vector<Neighbour> out;
+  for (std::size_t i = 0; i < k; ++i)
+    out.push_back({words[static_cast<std::size_t>(scored[i].second)], scored[i].first});
+  return out;
+}
+
 }  // namespace
 
 KeyedVectors::KeyedVectors(std::vector<std::string> words, std::vector<float> vectors, std::int64_t dim)
@@ -120,14 +133,7 @@ std::vector<Neighbour> KeyedVectors::most_similar(const std::vector<std::string>
     if (std::find(used.begin(), used.end(), i) != used.end()) continue;
     scored.emplace_back(dot(q.data(), unit_.data() + i * dim_, dim_), i);
   }
-  const auto k = std::min<std::size_t>(scored.size(), static_cast<std::size_t>(std::max<std::int64_t>(topn, 0)));
-  std::partial_sort(
-      scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(),
-      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-  std::vector<Neighbour> out;
-  for (std::size_t i = 0; i < k; ++i)
-    out.push_back({words_[static_cast<std::size_t>(scored[i].second)], scored[i].first});
-  return out;
+  return best_of(scored, topn, words_);
 }
 
 std::vector<Neighbour> KeyedVectors::analogy_cosmul(const std::string& a, const std::string& b, const std::string& c,
@@ -143,14 +149,7 @@ std::vector<Neighbour> KeyedVectors::analogy_cosmul(const std::string& a, const 
     const auto shifted = [&](std::int64_t j) { return (1 + dot(v, unit_.data() + j * dim_, dim_)) / 2; };
     scored.emplace_back(shifted(ib) * shifted(ic) / (shifted(ia) + 1e-3f), i);
   }
-  const auto k = std::min<std::size_t>(scored.size(), static_cast<std::size_t>(std::max<std::int64_t>(topn, 0)));
-  std::partial_sort(
-      scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(),
-      [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
-  std::vector<Neighbour> out;
-  for (std::size_t i = 0; i < k; ++i)
-    out.push_back({words_[static_cast<std::size_t>(scored[i].second)], scored[i].first});
-  return out;
+  return best_of(scored, topn, words_);
 }
 
 std::string KeyedVectors::doesnt_match(const std::vector<std::string>& words) const {
