@@ -1,10 +1,12 @@
 """Reading dictd databases (the format of Debian's dict-* packages): an index
 of "headword TAB offset TAB length" lines, the numbers in dictd's base-64
-digits (A-Z a-z 0-9 + /), over a gzip-compatible .dict.dz body. Shared by
-the corpus scripts in this folder."""
+digits (A-Z a-z 0-9 + /), over a gzip-compatible .dict.dz body; and the
+atomic output both corpus scripts in this folder write through."""
+import contextlib
 import gzip
 import os
 import sys
+import tempfile
 
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 VALUE = {c: i for i, c in enumerate(DIGITS)}
@@ -47,3 +49,20 @@ def entries(dict_dir, name, package):
 
 def newer_than(output, *inputs):
     return os.path.exists(output) and all(os.path.getmtime(output) >= os.path.getmtime(i) for i in inputs)
+
+
+@contextlib.contextmanager
+def atomic_output(path, encoding="utf-8"):
+    """A text file that replaces `path` only if the block completes (temporary
+    file beside it, then rename); on any error or exit the old file stays."""
+    out_dir = os.path.dirname(os.path.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix="." + os.path.basename(path) + "-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding) as out:
+            yield out
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dictd  # noqa: E402
@@ -48,25 +47,16 @@ def main():
     if dictd.newer_than(args.output, data):
         print(f"prepare-gcide: {args.output} is up to date")
         return
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".gcide-", suffix=".tmp")
     written = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for title, body in dictd.entries(args.dict_dir, "gcide", "dict-gcide"):
-                text = clean(body)
-                if not text:
-                    continue
-                out.write(json.dumps({"id": written, "title": title, "text": text}, ensure_ascii=False) + "\n")
-                written += 1
-                if args.limit and written >= args.limit:
-                    break
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, args.output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with dictd.atomic_output(args.output) as out:
+        for title, body in dictd.entries(args.dict_dir, "gcide", "dict-gcide"):
+            text = clean(body)
+            if not text:
+                continue
+            out.write(json.dumps({"id": written, "title": title, "text": text}, ensure_ascii=False) + "\n")
+            written += 1
+            if args.limit and written >= args.limit:
+                break
     print(f"prepare-gcide: {written} definitions -> {args.output}")
 
 

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dictd  # noqa: E402
@@ -48,28 +47,19 @@ def main():
     if dictd.newer_than(args.output, *[i for i in inputs if os.path.exists(i)]):
         print(f"prepare-word2vec-corpus: {args.output} is up to date")
         return
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".w2v-corpus-", suffix=".tmp")
     tokens = {}
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            streams = [(name, (body for _, body in dictd.entries(args.dict_dir, name, package)))
-                       for name, package in SOURCES]
-            streams.append(("bible", bible_verses()))
-            for name, texts in streams:
-                n = 0
-                for text in texts:
-                    line = normalise(text)
-                    if line:
-                        out.write(line + "\n")
-                        n += line.count(" ") + 1
-                tokens[name] = n
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, args.output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with dictd.atomic_output(args.output, encoding="ascii") as out:
+        streams = [(name, (body for _, body in dictd.entries(args.dict_dir, name, package)))
+                   for name, package in SOURCES]
+        streams.append(("bible", bible_verses()))
+        for name, texts in streams:
+            n = 0
+            for text in texts:
+                line = normalise(text)
+                if line:
+                    out.write(line + "\n")
+                    n += line.count(" ") + 1
+            tokens[name] = n
     parts = ", ".join(f"{k} {v:,}" for k, v in tokens.items())
     print(f"prepare-word2vec-corpus: {sum(tokens.values()):,} tokens ({parts}) -> {args.output}")
 

@@ -17,17 +17,14 @@ void describe_tensor(const std::string& name, const Tensor& t) {
   }
   std::printf("%-40s %-20s%s\n", name.c_str(), describe(t).c_str(), range.c_str());
 }
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 }  // namespace
 
 int run_inspect(const std::string& path) {
-  if (ends_with(path, ".npy")) {
+  if (path.ends_with(".npy")) {
     describe_tensor(path, load_npy(path));
     return 0;
   }
-  if (ends_with(path, ".safetensors")) {
+  if (path.ends_with(".safetensors")) {
     const SafeTensors st = load_safetensors(path);
     for (const auto& [k, v] : st.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
     for (const auto& [name, t] : st.tensors) describe_tensor(name, t);

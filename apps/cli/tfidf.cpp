@@ -16,8 +16,6 @@ namespace embed::cli {
 
 namespace {
 
-bool is_jsonl(const std::string& path) { return path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0; }
-
 std::vector<std::string> read_documents(const std::vector<std::string>& paths) {
   std::vector<std::string> docs;
   for (const std::string& path : paths) {
@@ -26,7 +24,7 @@ std::vector<std::string> read_documents(const std::vector<std::string>& paths) {
     std::string line;
     for (std::int64_t n = 1; std::getline(in, line); ++n) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!is_jsonl(path)) {
+      if (!path.ends_with(".jsonl")) {
         docs.push_back(std::move(line));
         continue;
       }

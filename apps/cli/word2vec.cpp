@@ -12,10 +12,8 @@ namespace embed::cli {
 
 namespace {
 
-bool is_binary(const std::string& path) { return path.size() >= 4 && path.compare(path.size() - 4, 4, ".bin") == 0; }
-
 text::KeyedVectors load_vectors(const std::string& path) {
-  return text::KeyedVectors::load_word2vec(path, is_binary(path));
+  return text::KeyedVectors::load_word2vec(path, path.ends_with(".bin"));
 }
 
 void print_neighbours(const std::vector<text::Neighbour>& ns) {
@@ -37,7 +35,7 @@ int run_word2vec_train(const Word2VecCliOptions& o) {
   w.epochs = o.epochs;
   w.seed = o.seed;
   const text::Word2VecResult r = text::train_word2vec(o.corpus, w);
-  r.vectors.save_word2vec(o.output, is_binary(o.output));
+  r.vectors.save_word2vec(o.output, o.output.ends_with(".bin"));
   std::fprintf(stderr, "%lld corpus words, %lld in the vocabulary; %lld trained in %.1f s (%.0f words/s) -> %s\n",
                static_cast<long long>(r.corpus_words), static_cast<long long>(r.vectors.size()),
                static_cast<long long>(r.trained_words), r.seconds,

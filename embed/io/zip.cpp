@@ -161,86 +161,86 @@ std::map<std::string, std::string> load_zip(const std::string& path) {
 }
 
 void save_zip(const std::string& path, const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string out, dir;
-  for (const auto& entry : members) {
-    const std::string& member = entry.first;  // named, not bound: lambdas below capture them
-    const std::string& content = entry.second;
-    // Sizes that do not fit 32 bits go in a Zip64 extra field (id 1) in both headers.
-    const bool z64 = content.size() >= 0xffffffffu || out.size() >= 0xffffffffu;
-    const std::uint32_t crc = crc_of(content);
-    std::string extra;
-    if (z64) {
-      put(extra, 1, 2);
-      put(extra, 16, 2);
-      put(extra, content.size(), 8);
-      put(extra, content.size(), 8);
-    }
-    const std::uint64_t local = out.size();
-    auto header = [&](std::string& h, bool central) {
-      put(h, central ? kCentralSig : kLocalSig, 4);
-      if (central) put(h, z64 ? 45 : 20, 2);  // made by
-      put(h, z64 ? 45 : 20, 2);               // version needed
-      put(h, 0, 2);                           // flags
-      put(h, 0, 2);                           // method: stored
-      put(h, 0, 2);                           // time
-      put(h, (1 << 5) | 1, 2);                // date: 1980-01-01, so output is reproducible
-      put(h, crc, 4);
-      put(h, z64 ? 0xffffffffu : content.size(), 4);
-      put(h, z64 ? 0xffffffffu : content.size(), 4);
-      put(h, member.size(), 2);
-      std::string x = extra;
-      if (central && z64) {
-        x.clear();
-        put(x, 1, 2);
-        put(x, 24, 2);
-        put(x, content.size(), 8);
-        put(x, content.size(), 8);
-        put(x, local, 8);
-      }
-      put(h, x.size(), 2);
-      if (central) {
-        put(h, 0, 2);  // comment
-        put(h, 0, 2);  // disk
-        put(h, 0, 2);  // internal attributes
-        put(h, 0, 4);  // external attributes
-        put(h, z64 ? 0xffffffffu : local, 4);
-      }
-      h += member;
-      h += x;
+  write_file_atomic(path, [&](int fd) {
+    std::uint64_t written = 0;
+    const auto emit = [&](const std::string& bytes) {
+      write_all(fd, bytes.data(), bytes.size(), path);
+      written += bytes.size();
     };
-    header(out, false);
-    out += content;
-    header(dir, true);
-  }
-  const std::uint64_t dir_at = out.size();
-  out += dir;
-  const bool z64 = dir_at >= 0xffffffffu || members.size() >= 0xffff;
-  if (z64) {
-    const std::uint64_t z64_at = out.size();
-    put(out, kZip64EndSig, 4);
-    put(out, 44, 8);
-    put(out, 45, 2);
-    put(out, 45, 2);
-    put(out, 0, 4);
-    put(out, 0, 4);
-    put(out, members.size(), 8);
-    put(out, members.size(), 8);
-    put(out, dir.size(), 8);
-    put(out, dir_at, 8);
-    put(out, kZip64LocatorSig, 4);
-    put(out, 0, 4);
-    put(out, z64_at, 8);
-    put(out, 1, 4);
-  }
-  put(out, kEndSig, 4);
-  put(out, 0, 2);
-  put(out, 0, 2);
-  put(out, z64 ? 0xffff : members.size(), 2);
-  put(out, z64 ? 0xffff : members.size(), 2);
-  put(out, z64 ? 0xffffffffu : dir.size(), 4);
-  put(out, z64 ? 0xffffffffu : dir_at, 4);
-  put(out, 0, 2);
-  write_file_atomic(path, [&](int fd) { write_all(fd, out.data(), out.size(), path); });
+    std::string dir;
+    for (const auto& entry : members) {
+      const std::string& member = entry.first;  // named, not bound: the lambda below captures them
+      const std::string& content = entry.second;
+      const std::uint64_t local = written;
+      // Sizes and offsets that do not fit 32 bits go in a Zip64 extra field (id 1).
+      const bool z64 = content.size() >= 0xffffffffu || local >= 0xffffffffu;
+      const std::uint32_t crc = crc_of(content);
+      const auto header = [&](bool central) {
+        std::string extra;
+        if (z64) {
+          put(extra, 1, 2);
+          put(extra, central ? 24 : 16, 2);
+          put(extra, content.size(), 8);
+          put(extra, content.size(), 8);
+          if (central) put(extra, local, 8);
+        }
+        std::string h;
+        put(h, central ? kCentralSig : kLocalSig, 4);
+        if (central) put(h, z64 ? 45 : 20, 2);  // made by
+        put(h, z64 ? 45 : 20, 2);               // version needed
+        put(h, 0, 2);                           // flags
+        put(h, 0, 2);                           // method: stored
+        put(h, 0, 2);                           // time
+        put(h, (1 << 5) | 1, 2);                // date: 1980-01-01, so output is reproducible
+        put(h, crc, 4);
+        put(h, z64 ? 0xffffffffu : content.size(), 4);
+        put(h, z64 ? 0xffffffffu : content.size(), 4);
+        put(h, member.size(), 2);
+        put(h, extra.size(), 2);
+        if (central) {
+          put(h, 0, 2);  // comment
+          put(h, 0, 2);  // disk
+          put(h, 0, 2);  // internal attributes
+          put(h, 0, 4);  // external attributes
+          put(h, z64 ? 0xffffffffu : local, 4);
+        }
+        return h + member + extra;
+      };
+      emit(header(false));
+      emit(content);
+      dir += header(true);
+    }
+    const std::uint64_t dir_at = written;
+    emit(dir);
+    const bool z64 = dir_at >= 0xffffffffu || members.size() >= 0xffff;
+    std::string end;
+    if (z64) {
+      const std::uint64_t z64_at = written;
+      put(end, kZip64EndSig, 4);
+      put(end, 44, 8);
+      put(end, 45, 2);
+      put(end, 45, 2);
+      put(end, 0, 4);
+      put(end, 0, 4);
+      put(end, members.size(), 8);
+      put(end, members.size(), 8);
+      put(end, dir.size(), 8);
+      put(end, dir_at, 8);
+      put(end, kZip64LocatorSig, 4);
+      put(end, 0, 4);
+      put(end, z64_at, 8);
+      put(end, 1, 4);
+    }
+    put(end, kEndSig, 4);
+    put(end, 0, 2);
+    put(end, 0, 2);
+    put(end, z64 ? 0xffff : members.size(), 2);
+    put(end, z64 ? 0xffff : members.size(), 2);
+    put(end, z64 ? 0xffffffffu : dir.size(), 4);
+    put(end, z64 ? 0xffffffffu : dir_at, 4);
+    put(end, 0, 2);
+    emit(end);
+  });
 }
 
 }  // namespace embed

@@ -167,13 +167,9 @@ CsrMatrix load_npz(const std::string& path) {
 }
 
 void save_matrix(const std::string& path, const CsrMatrix& m) {
-  const auto ends_with = [&](const char* ext) {
-    const std::size_t n = std::strlen(ext);
-    return path.size() >= n && path.compare(path.size() - n, n, ext) == 0;
-  };
-  if (ends_with(".npz"))
+  if (path.ends_with(".npz"))
     save_npz(path, m);
-  else if (ends_with(".npy"))
+  else if (path.ends_with(".npy"))
     save_npy(path, m.to_dense());
   else
     throw InvalidArgument(fmt::format("{}: write a matrix as .npz (sparse) or .npy (dense)", path));

@@ -204,32 +204,27 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
     kept.resize(w);
   }
   EMBED_CHECK(!kept.empty(), "after pruning no terms remain: try a lower min_df or a higher max_df");
+  // 3. Columns, and idf from document frequencies (scikit-learn's formulas, evaluated the same way).
+  const auto idf_of = [&](std::int64_t df_term) {
+    const auto dn = static_cast<double>(n), dd = static_cast<double>(df_term);
+    double w;
+    switch (options.idf) {
+      case IdfScheme::smooth: w = std::log((dn + 1) / (dd + 1)) + 1; break;
+      case IdfScheme::plain: w = std::log(dn / dd) + 1; break;
+      default: w = std::log(dn / (dd + 1)); break;
+    }
+    return options.clip_idf ? std::max(w, 0.0) : w;
+  };
   std::vector<std::int32_t> new_column(static_cast<std::size_t>(global.size()), -1);
   std::vector<std::string> terms;
-  std::vector<std::int64_t> kept_df;
+  std::vector<double> idf;
   terms.reserve(kept.size());
   for (std::int32_t t : kept) {
     new_column[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(terms.size());
     terms.emplace_back(global.term(t));
-    kept_df.push_back(df[static_cast<std::size_t>(t)]);
+    if (options.idf != IdfScheme::none) idf.push_back(idf_of(df[static_cast<std::size_t>(t)]));
   }
   global = TermTable{};
-
-  // 3. idf from document frequencies (scikit-learn's formulas, evaluated the same way).
-  std::vector<double> idf;
-  if (options.idf != IdfScheme::none) {
-    for (std::int64_t d : kept_df) {
-      double w;
-      const auto dn = static_cast<double>(n), dd = static_cast<double>(d);
-      switch (options.idf) {
-        case IdfScheme::smooth: w = std::log((dn + 1) / (dd + 1)) + 1; break;
-        case IdfScheme::plain: w = std::log(dn / dd) + 1; break;
-        default: w = std::log(dn / (dd + 1)); break;
-      }
-      if (options.clip_idf) w = std::max(w, 0.0);
-      idf.push_back(w);
-    }
-  }
   Vectorizer v(options, std::move(terms), std::move(idf), n);
   if (fitted) {
     // The documents' rows: surviving terms under their columns, sorted within each row.
@@ -254,7 +249,6 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
           }
         });
     *fitted = to_csr(blocks, static_cast<std::int64_t>(v.terms_.size()));
-    if (options.binary) std::fill(fitted->data.begin(), fitted->data.end(), 1.0);
     v.weigh(*fitted);
   }
   return v;
@@ -265,7 +259,6 @@ CsrMatrix Vectorizer::transform(const std::vector<std::string>& documents) const
     return [this](std::string_view term) { return index_.find(term); };
   });
   CsrMatrix m = to_csr(blocks, static_cast<std::int64_t>(terms_.size()));
-  if (opt_.binary) std::fill(m.data.begin(), m.data.end(), 1.0);
   weigh(m);
   return m;
 }
@@ -274,6 +267,7 @@ void Vectorizer::weigh(CsrMatrix& m) const {
   parallel_for(m.nnz(), 8, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t k = lo; k < hi; ++k) {
       double& x = m.data[k];
+      if (opt_.binary) x = 1;
       if (opt_.tf == TfScheme::log)
         x = std::log(x) + 1;
       else if (opt_.tf == TfScheme::log10)

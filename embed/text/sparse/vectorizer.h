@@ -82,7 +82,7 @@ class Vectorizer {
 
  private:
   Vectorizer(VectorizerOptions options, std::vector<std::string> terms, std::vector<double> idf, std::int64_t n);
-  // Counts -> weights in place (tf, idf, norm).
+  // Counts -> weights in place (binary, tf, idf, norm).
   void weigh(CsrMatrix& counts) const;
 
   VectorizerOptions opt_;

@@ -35,6 +35,14 @@ std::string upper(std::string_view w) {
   return out;
 }
 
+// Upper-cased word -> row for the first `limit` words; when spellings differ
+// only in case, the most frequent (lowest row) wins, as in gensim's evaluators.
+std::unordered_map<std::string, std::int64_t> upper_index(const std::vector<std::string>& words, std::int64_t limit) {
+  std::unordered_map<std::string, std::int64_t> index;
+  for (std::int64_t i = limit - 1; i >= 0; --i) index[upper(words[static_cast<std::size_t>(i)])] = i;
+  return index;
+}
+
 // Ranks 1..n with ties given their average rank (what Spearman's rho needs).
 std::vector<double> average_ranks(const std::vector<double>& x) {
   std::vector<std::size_t> order(x.size());
@@ -170,9 +178,7 @@ AnalogyResult KeyedVectors::evaluate_analogies(const std::string& path, std::int
   if (!in) throw IoError(fmt::format("{}: cannot open", path));
   normalise();
   const std::int64_t limit = restrict_vocab > 0 ? std::min(restrict_vocab, size()) : size();
-  // Upper-cased words of the top `limit`; the most frequent spelling wins.
-  std::unordered_map<std::string, std::int64_t> ok;
-  for (std::int64_t i = limit - 1; i >= 0; --i) ok[upper(words_[static_cast<std::size_t>(i)])] = i;
+  const auto ok = upper_index(words_, limit);
   AnalogyResult r;
   std::string line;
   for (std::int64_t n = 1; std::getline(in, line); ++n) {
@@ -215,8 +221,7 @@ SimilarityResult KeyedVectors::evaluate_similarity(const std::string& path) cons
   std::ifstream in(path);
   if (!in) throw IoError(fmt::format("{}: cannot open", path));
   normalise();
-  std::unordered_map<std::string, std::int64_t> ok;
-  for (std::int64_t i = size() - 1; i >= 0; --i) ok[upper(words_[static_cast<std::size_t>(i)])] = i;
+  const auto ok = upper_index(words_, size());
   std::vector<double> human, model;
   SimilarityResult r;
   std::string line;

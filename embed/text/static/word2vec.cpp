@@ -111,6 +111,18 @@ Corpus read_corpus(const std::vector<std::string>& files, const Word2VecOptions&
   return c;
 }
 
+// word2vec.c's random numbers: a 48-bit LCG, cheap enough for the inner loop.
+// We read its high bits (the low ones of an LCG are poor).
+struct Lcg {
+  std::uint64_t state;
+  std::uint32_t next() {
+    state = state * 25214903917ULL + 11;
+    return static_cast<std::uint32_t>(state >> 16);
+  }
+  std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>((std::uint64_t{next()} * n) >> 32); }
+  float uniform() { return static_cast<float>(next() >> 8) * 0x1.0p-24f; }
+};
+
 // Walker's alias method (Vose's construction): O(1) draws from unigram^0.75.
 struct AliasTable {
   std::vector<float> keep;
@@ -138,24 +150,17 @@ struct AliasTable {
       }
     }
   }
-};
-
-// word2vec.c's random numbers: a 48-bit LCG, cheap enough for the inner loop.
-// We read its high bits (the low ones of an LCG are poor).
-struct Lcg {
-  std::uint64_t state;
-  std::uint32_t next() {
-    state = state * 25214903917ULL + 11;
-    return static_cast<std::uint32_t>(state >> 16);
+  std::int32_t draw(Lcg& rng) const {
+    const std::uint32_t i = rng.below(static_cast<std::uint32_t>(keep.size()));
+    return rng.uniform() < keep[i] ? static_cast<std::int32_t>(i) : alias[i];
   }
-  std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>((std::uint64_t{next()} * n) >> 32); }
-  float uniform() { return static_cast<float>(next() >> 8) * 0x1.0p-24f; }
 };
 
-// Per-thread buffers of the batched skip-gram step.
+// Per-thread buffers: the targets of a step, skip-gram's block of contexts
+// and gradients, CBOW's hidden vector and its error.
 struct Scratch {
   std::vector<std::int32_t> targets, contexts;
-  std::vector<float> in_grad, out_grad;
+  std::vector<float> in_grad, out_grad, hidden, hidden_error;
 };
 
 // word2vec.c's sigmoid table: 1000 steps over [-6, 6], and saturation outside.
@@ -165,7 +170,12 @@ constexpr int kExpTable = 1000;
 class Trainer {
  public:
   Trainer(const Corpus& c, const Word2VecOptions& o)
-      : c_(c), o_(o), dim_(o.dim), noise_(c.counts), alpha0_(o.alpha > 0 ? o.alpha : (o.skip_gram ? 0.025 : 0.05)) {
+      : c_(c),
+        o_(o),
+        dim_(o.dim),
+        noise_(c.counts),
+        alpha0_(o.alpha > 0 ? o.alpha : (o.skip_gram ? 0.025 : 0.05)),
+        retained_(static_cast<std::int64_t>(c.ids.size())) {
     const auto v = static_cast<std::int64_t>(c.words.size());
     syn0_.resize(static_cast<std::size_t>(v * dim_));
     syn1_.assign(static_cast<std::size_t>(v * dim_), 0.0f);
@@ -175,7 +185,6 @@ class Trainer {
       const double e = std::exp((i / static_cast<double>(kExpTable) * 2 - 1) * kMaxExp);
       sigmoid_[i] = static_cast<float>(e / (e + 1));
     }
-    for (std::int64_t n : c.counts) retained_ += n;
     keep_.resize(c.counts.size());
     const double threshold = o.sample * static_cast<double>(retained_);
     for (std::size_t i = 0; i < keep_.size(); ++i) {
@@ -195,9 +204,10 @@ class Trainer {
       const auto shard_begin = first_sentence_at(retained_ * t / threads);
       const auto shard_end = first_sentence_at(retained_ * (t + 1) / threads);
       Lcg rng{o_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(t) + 1};
-      std::vector<float> neu1(static_cast<std::size_t>(dim_)), neu1e(static_cast<std::size_t>(dim_));
       std::vector<std::int32_t> sentence;
       Scratch scratch;
+      scratch.hidden.resize(static_cast<std::size_t>(dim_));
+      scratch.hidden_error.resize(static_cast<std::size_t>(dim_));
       std::int64_t local = 0, local_trained = 0;
       float alpha = static_cast<float>(alpha0_);
       for (std::int64_t epoch = 0; epoch < o_.epochs && !interrupted(); ++epoch) {
@@ -219,10 +229,9 @@ class Trainer {
           }
           local += e - b;
           local_trained += static_cast<std::int64_t>(sentence.size());
-          train_sentence(sentence, rng, alpha, neu1.data(), neu1e.data(), scratch);
+          train_sentence(sentence, rng, alpha, scratch);
         }
       }
-      processed += local;
       trained += local_trained;
       if (progress) progress->advance(local);
     }
@@ -242,23 +251,26 @@ class Trainer {
     return (label - sigmoid_[static_cast<int>((f + kMaxExp) * (kExpTable / kMaxExp / 2))]) * alpha;
   }
 
-  // One positive and `negative` noise words for hidden vector h; the error for h accumulates in err.
-  void negative_sampling(const float* h, std::int32_t word, Lcg& rng, float alpha, float* err) {
-    const auto vocab = static_cast<std::uint32_t>(c_.counts.size());
-    for (std::int64_t d = 0; d <= o_.negative; ++d) {
-      std::int32_t target = word;
-      float label = 1;
-      if (d > 0) {
-        const std::uint32_t i = rng.below(vocab);
-        target = rng.uniform() < noise_.keep[i] ? static_cast<std::int32_t>(i) : noise_.alias[i];
-        if (target == word) continue;
-        label = 0;
-      }
-      float* out = syn1_.data() + static_cast<std::int64_t>(target) * dim_;
+  // The centre word, then `negative` noise words from unigram^0.75 (a noise
+  // word equal to the centre word is dropped, as in word2vec.c).
+  void draw_targets(std::int32_t word, Lcg& rng, std::vector<std::int32_t>& targets) const {
+    targets.clear();
+    targets.push_back(word);
+    for (std::int64_t d = 0; d < o_.negative; ++d) {
+      const std::int32_t t = noise_.draw(rng);
+      if (t != word) targets.push_back(t);
+    }
+  }
+
+  // Negative sampling for hidden vector h against targets (the first is the
+  // positive); the error for h accumulates in err.
+  void negative_sampling(const float* h, const std::vector<std::int32_t>& targets, float alpha, float* err) {
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      float* out = syn1_.data() + static_cast<std::int64_t>(targets[t]) * dim_;
       float f = 0;
 #pragma omp simd reduction(+ : f)
       for (std::int64_t k = 0; k < dim_; ++k) f += h[k] * out[k];
-      const float g = gradient(f, label, alpha);
+      const float g = gradient(f, t == 0 ? 1.0f : 0.0f, alpha);
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) {
         err[k] += g * out[k];
@@ -277,15 +289,7 @@ class Trainer {
   // values from its start.
   void skip_gram_centre(const std::vector<std::int32_t>& sen, std::int64_t pos, std::int64_t lo, std::int64_t hi,
                         Lcg& rng, float alpha, Scratch& s) {
-    const std::int32_t word = sen[static_cast<std::size_t>(pos)];
-    s.targets.clear();
-    s.targets.push_back(word);
-    const auto vocab = static_cast<std::uint32_t>(c_.counts.size());
-    for (std::int64_t d = 0; d < o_.negative; ++d) {
-      const std::uint32_t i = rng.below(vocab);
-      const std::int32_t t = rng.uniform() < noise_.keep[i] ? static_cast<std::int32_t>(i) : noise_.alias[i];
-      if (t != word) s.targets.push_back(t);
-    }
+    draw_targets(sen[static_cast<std::size_t>(pos)], rng, s.targets);
     s.contexts.clear();
     for (std::int64_t c = lo; c <= hi; ++c)
       if (c != pos) s.contexts.push_back(sen[static_cast<std::size_t>(c)]);
@@ -324,38 +328,43 @@ class Trainer {
     }
   }
 
-  void train_sentence(const std::vector<std::int32_t>& sen, Lcg& rng, float alpha, float* neu1, float* neu1e,
-                      Scratch& scratch) {
+  void train_sentence(const std::vector<std::int32_t>& sen, Lcg& rng, float alpha, Scratch& scratch) {
     const auto n = static_cast<std::int64_t>(sen.size());
     for (std::int64_t pos = 0; pos < n; ++pos) {
-      const std::int32_t word = sen[static_cast<std::size_t>(pos)];
       const auto b = static_cast<std::int64_t>(rng.below(static_cast<std::uint32_t>(o_.window)));
       const std::int64_t lo = std::max<std::int64_t>(0, pos - o_.window + b);
       const std::int64_t hi = std::min<std::int64_t>(n - 1, pos + o_.window - b);
-      if (o_.skip_gram) {
+      if (o_.skip_gram)
         skip_gram_centre(sen, pos, lo, hi, rng, alpha, scratch);
-        continue;
-      }
-      // CBOW: the mean of the context predicts the word; each context vector takes the whole error.
-      std::fill(neu1, neu1 + dim_, 0.0f);
-      std::int64_t count = 0;
-      for (std::int64_t c = lo; c <= hi; ++c) {
-        if (c == pos) continue;
-        const float* in = syn0_.data() + static_cast<std::int64_t>(sen[static_cast<std::size_t>(c)]) * dim_;
+      else
+        cbow_centre(sen, pos, lo, hi, rng, alpha, scratch);
+    }
+  }
+
+  // CBOW: the mean of the context predicts the word; each context vector takes the whole error.
+  void cbow_centre(const std::vector<std::int32_t>& sen, std::int64_t pos, std::int64_t lo, std::int64_t hi, Lcg& rng,
+                   float alpha, Scratch& s) {
+    float* h = s.hidden.data();
+    float* err = s.hidden_error.data();
+    std::fill(h, h + dim_, 0.0f);
+    std::int64_t count = 0;
+    for (std::int64_t c = lo; c <= hi; ++c) {
+      if (c == pos) continue;
+      const float* in = syn0_.data() + static_cast<std::int64_t>(sen[static_cast<std::size_t>(c)]) * dim_;
 #pragma omp simd
-        for (std::int64_t k = 0; k < dim_; ++k) neu1[k] += in[k];
-        ++count;
-      }
-      if (count == 0) continue;
-      for (std::int64_t k = 0; k < dim_; ++k) neu1[k] /= static_cast<float>(count);
-      std::fill(neu1e, neu1e + dim_, 0.0f);
-      negative_sampling(neu1, word, rng, alpha, neu1e);
-      for (std::int64_t c = lo; c <= hi; ++c) {
-        if (c == pos) continue;
-        float* in = syn0_.data() + static_cast<std::int64_t>(sen[static_cast<std::size_t>(c)]) * dim_;
+      for (std::int64_t k = 0; k < dim_; ++k) h[k] += in[k];
+      ++count;
+    }
+    if (count == 0) return;
+    for (std::int64_t k = 0; k < dim_; ++k) h[k] /= static_cast<float>(count);
+    std::fill(err, err + dim_, 0.0f);
+    draw_targets(sen[static_cast<std::size_t>(pos)], rng, s.targets);
+    negative_sampling(h, s.targets, alpha, err);
+    for (std::int64_t c = lo; c <= hi; ++c) {
+      if (c == pos) continue;
+      float* in = syn0_.data() + static_cast<std::int64_t>(sen[static_cast<std::size_t>(c)]) * dim_;
 #pragma omp simd
-        for (std::int64_t k = 0; k < dim_; ++k) in[k] += neu1e[k];
-      }
+      for (std::int64_t k = 0; k < dim_; ++k) in[k] += err[k];
     }
   }
 
@@ -364,7 +373,7 @@ class Trainer {
   std::int64_t dim_;
   AliasTable noise_;
   double alpha0_;
-  std::int64_t retained_ = 0;
+  std::int64_t retained_;    // vocabulary tokens in the corpus (T of the subsampling formula)
   std::vector<float> keep_;  // subsampling keep-probability per word
   std::vector<float> syn0_, syn1_;
   // One entry more than the steps: f just below 6 can round to index 1000
@@ -387,12 +396,10 @@ Word2VecResult train_word2vec(const std::vector<std::string>& corpus_files, cons
   const Corpus corpus = read_corpus(corpus_files, o);
   check_interrupted("reading the corpus");
   Trainer trainer(corpus, o);
-  std::int64_t retained = 0;
-  for (std::int64_t n : corpus.counts) retained += n;
   Word2VecResult r;
   {
-    Progress progress(o.skip_gram ? "skip-gram" : "CBOW", o.epochs * retained, "words",
-                      Progress::Options{.enabled = o.progress});
+    Progress progress(o.skip_gram ? "skip-gram" : "CBOW", o.epochs * static_cast<std::int64_t>(corpus.ids.size()),
+                      "words", Progress::Options{.enabled = o.progress});
     r.trained_words = trainer.run(&progress);
     progress.finish();
   }

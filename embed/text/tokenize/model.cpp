@@ -228,11 +228,10 @@ std::string Bpe::decode(const std::vector<std::int64_t>& ids) const {
       continue;
     }
     std::string piece = t;
-    const std::size_t p = opt_.continuing_prefix.size();
-    if (p > 0 && piece.compare(0, p, opt_.continuing_prefix) == 0) piece.erase(0, p);
-    const std::size_t s = opt_.end_of_word_suffix.size();
-    if (s > 0 && piece.size() >= s && piece.compare(piece.size() - s, s, opt_.end_of_word_suffix) == 0) {
-      piece.erase(piece.size() - s);
+    if (!opt_.continuing_prefix.empty() && piece.starts_with(opt_.continuing_prefix))
+      piece.erase(0, opt_.continuing_prefix.size());
+    if (!opt_.end_of_word_suffix.empty() && piece.ends_with(opt_.end_of_word_suffix)) {
+      piece.erase(piece.size() - opt_.end_of_word_suffix.size());
       piece += ' ';
     }
     out += piece;
