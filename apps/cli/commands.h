@@ -58,10 +58,23 @@ struct Word2VecCliOptions {
   std::int64_t dim = 100, window = 5, negative = 5, min_count = 5, epochs = 5;
   double sample = 1e-3, alpha = -1;
   std::uint64_t seed = 1;
+  bool replace_invalid_utf8 = false;
+  std::int64_t min_n = 3, max_n = 0, buckets = 2000000;
+  std::string model;  // with max_n > 0: where to write the fastText .bin model
+};
+
+struct GloveCliOptions {
+  std::vector<std::string> corpus;
+  std::string output = "vectors.bin";
+  std::int64_t dim = 100, window = 10, min_count = 5, epochs = 25;
+  double x_max = 100, alpha = 0.75, eta = 0.05;
+  bool asymmetric = false;
+  std::uint64_t seed = 1;
+  bool replace_invalid_utf8 = false;
 };
 
 struct VectorsOptions {
-  std::string vectors;             // .bin (binary) or .vec/.txt (text)
+  std::string vectors;             // .bin (word2vec binary or fastText model, by its magic) or .vec/.txt (text)
   std::vector<std::string> words;  // similar: positive words; analogy: a b c
   std::vector<std::string> negative;
   std::int64_t k = 10;
@@ -73,6 +86,7 @@ struct VectorsOptions {
 
 int run_demo(const DemoOptions& options);
 int run_word2vec_train(const Word2VecCliOptions& options);
+int run_glove_train(const GloveCliOptions& options);
 int run_vectors_similar(const VectorsOptions& options);
 int run_vectors_analogy(const VectorsOptions& options);
 int run_vectors_evaluate(const VectorsOptions& options);

@@ -12,7 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
-      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, vectors (more arrive\n"
+      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors (more arrive\n"
       "with text, image, audio, table, graph, index and serve)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   tfidf_search->add_flag("--json", tfidf.json, "one JSON line per query");
 
   embed::cli::Word2VecCliOptions w2v;
-  auto* w2v_cmd = app.add_subcommand("word2vec", "Word2Vec word vectors (skip-gram or CBOW, negative sampling)");
+  auto* w2v_cmd = app.add_subcommand(
+      "word2vec", "Word2Vec word vectors (skip-gram or CBOW, negative sampling, optional fastText subwords)");
   w2v_cmd->require_subcommand(1);
   auto* w2v_train =
       w2v_cmd->add_subcommand("train", "train on text files (whitespace-separated words, a sentence per line)");
@@ -117,11 +118,41 @@ int main(int argc, char** argv) {
   w2v_train->add_option("--alpha", w2v.alpha, "starting learning rate (default 0.025 skip-gram, 0.05 CBOW)");
   w2v_train->add_option("--epochs", w2v.epochs, "passes over the corpus")->check(CLI::PositiveNumber);
   w2v_train->add_option("--seed", w2v.seed, "random seed");
+  w2v_train->add_option("--max-n", w2v.max_n, "longest character n-gram: fastText-style subwords (0: none)")
+      ->check(CLI::Range(0, 100));
+  w2v_train->add_option("--min-n", w2v.min_n, "shortest character n-gram")->check(CLI::Range(1, 100));
+  w2v_train->add_option("--buckets", w2v.buckets, "hash buckets for the n-grams")->check(CLI::Range(1, 1 << 30));
+  w2v_train->add_option("--model", w2v.model,
+                        "with --max-n: also write the whole model as a fastText .bin (vectors for unseen words)");
+  w2v_train->add_flag("--replace-invalid-utf8", w2v.replace_invalid_utf8,
+                      "replace ill-formed UTF-8 in the corpus with U+FFFD (default: stop with an error)");
+
+  embed::cli::GloveCliOptions glove;
+  auto* glove_cmd = app.add_subcommand("glove", "GloVe word vectors (co-occurrence counts, weighted least squares)");
+  glove_cmd->require_subcommand(1);
+  auto* glove_train =
+      glove_cmd->add_subcommand("train", "train on text files (whitespace-separated words, a sentence per line)");
+  glove_train->add_option("corpus", glove.corpus, "UTF-8 text files")->required()->check(CLI::ExistingFile);
+  glove_train->add_option("-o,--output", glove.output, "vectors: .bin (word2vec binary) or .vec/.txt (text)");
+  glove_train->add_option("--dim", glove.dim, "vector size")->check(CLI::Range(1, 10000));
+  glove_train->add_option("--window", glove.window, "largest distance to a context word")->check(CLI::PositiveNumber);
+  glove_train->add_flag("--asymmetric", glove.asymmetric, "count only the words to the left as context");
+  glove_train->add_option("--min-count", glove.min_count, "rarest word kept")->check(CLI::PositiveNumber);
+  glove_train->add_option("--x-max", glove.x_max, "co-occurrence count where the weight f reaches 1")
+      ->check(CLI::PositiveNumber);
+  glove_train->add_option("--alpha", glove.alpha, "exponent of the weight f(x) = (x/x_max)^alpha")
+      ->check(CLI::NonNegativeNumber);
+  glove_train->add_option("--eta", glove.eta, "AdaGrad's initial learning rate")->check(CLI::PositiveNumber);
+  glove_train->add_option("--epochs", glove.epochs, "passes over the co-occurrences")->check(CLI::PositiveNumber);
+  glove_train->add_option("--seed", glove.seed, "random seed");
+  glove_train->add_flag("--replace-invalid-utf8", glove.replace_invalid_utf8,
+                        "replace ill-formed UTF-8 in the corpus with U+FFFD (default: stop with an error)");
 
   embed::cli::VectorsOptions vec;
-  auto* vec_cmd = app.add_subcommand("vectors", "query and evaluate word vectors (word2vec .bin/.vec files)");
+  auto* vec_cmd = app.add_subcommand("vectors", "query and evaluate word vectors (word2vec .bin/.vec, fastText .bin)");
   vec_cmd->require_subcommand(1);
-  auto* vec_similar = vec_cmd->add_subcommand("similar", "nearest words by cosine");
+  auto* vec_similar =
+      vec_cmd->add_subcommand("similar", "nearest words by cosine (a fastText model also answers for unseen words)");
   vec_similar->add_option("vectors", vec.vectors, "vector file")->required()->check(CLI::ExistingFile);
   vec_similar->add_option("words", vec.words, "words to add")->required();
   vec_similar->add_option("--minus", vec.negative, "words to subtract")->allow_extra_args(false);
@@ -152,6 +183,7 @@ int main(int argc, char** argv) {
     if (*tfidf_transform) return embed::cli::run_tfidf_transform(tfidf);
     if (*tfidf_search) return embed::cli::run_tfidf_search(tfidf);
     if (*w2v_train) return embed::cli::run_word2vec_train(w2v);
+    if (*glove_train) return embed::cli::run_glove_train(glove);
     if (*vec_similar) return embed::cli::run_vectors_similar(vec);
     if (*vec_analogy) return embed::cli::run_vectors_analogy(vec);
     if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);

@@ -1,4 +1,4 @@
-// `embed word2vec train` and `embed vectors similar|analogy|evaluate`.
+// `embed word2vec train`, `embed glove train` and `embed vectors similar|analogy|evaluate`.
 // Vector files: .bin is word2vec's binary format, anything else its text
 // format (.vec, .txt), both as gensim's load_word2vec_format reads them.
 #include <cstdio>
@@ -6,13 +6,24 @@
 
 #include "apps/cli/commands.h"
 #include "embed/core/error.h"
+#include "embed/text/static/glove.h"
 #include "embed/text/static/word2vec.h"
 
 namespace embed::cli {
 
 namespace {
 
+bool is_fasttext_model(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  unsigned char magic[4] = {0, 0, 0, 0};
+  const bool got = std::fread(magic, 1, 4, f) == 4;
+  std::fclose(f);
+  return got && magic[0] == 0xBA && magic[1] == 0x16 && magic[2] == 0x4F && magic[3] == 0x2F;  // 793712314, LE
+}
+
 text::KeyedVectors load_vectors(const std::string& path) {
+  if (is_fasttext_model(path)) return text::SubwordVectors::load_fasttext(path).keyed_vectors();
   return text::KeyedVectors::load_word2vec(path, path.ends_with(".bin"));
 }
 
@@ -34,8 +45,14 @@ int run_word2vec_train(const Word2VecCliOptions& o) {
   w.alpha = o.alpha;
   w.epochs = o.epochs;
   w.seed = o.seed;
+  w.min_n = o.min_n;
+  w.max_n = o.max_n;
+  w.buckets = o.buckets;
+  EMBED_CHECK(o.model.empty() || o.max_n > 0, "--model writes a subword model: give --max-n too");
+  w.invalid_utf8 = o.replace_invalid_utf8 ? text::InvalidUtf8::replace : text::InvalidUtf8::reject;
   const text::Word2VecResult r = text::train_word2vec(o.corpus, w);
   r.vectors.save_word2vec(o.output, o.output.ends_with(".bin"));
+  if (!o.model.empty()) r.subwords.save_fasttext(o.model);
   std::fprintf(stderr, "%lld corpus words, %lld in the vocabulary; %lld trained in %.1f s (%.0f words/s) -> %s\n",
                static_cast<long long>(r.corpus_words), static_cast<long long>(r.vectors.size()),
                static_cast<long long>(r.trained_words), r.seconds,
@@ -43,7 +60,34 @@ int run_word2vec_train(const Word2VecCliOptions& o) {
   return 0;
 }
 
+int run_glove_train(const GloveCliOptions& o) {
+  text::GloveOptions g;
+  g.dim = o.dim;
+  g.window = o.window;
+  g.symmetric = !o.asymmetric;
+  g.min_count = o.min_count;
+  g.x_max = o.x_max;
+  g.alpha = o.alpha;
+  g.eta = o.eta;
+  g.epochs = o.epochs;
+  g.seed = o.seed;
+  g.invalid_utf8 = o.replace_invalid_utf8 ? text::InvalidUtf8::replace : text::InvalidUtf8::reject;
+  const text::GloveResult r = text::train_glove(o.corpus, g);
+  r.vectors.save_word2vec(o.output, o.output.ends_with(".bin"));
+  for (std::size_t e = 0; e < r.epoch_loss.size(); ++e)
+    std::fprintf(stderr, "epoch %zu: loss %.6f\n", e + 1, r.epoch_loss[e]);
+  std::fprintf(stderr, "%lld corpus words, %lld in the vocabulary, %lld co-occurrences; %.1f s -> %s\n",
+               static_cast<long long>(r.corpus_words), static_cast<long long>(r.vectors.size()),
+               static_cast<long long>(r.cooccurrences), r.seconds, o.output.c_str());
+  return 0;
+}
+
 int run_vectors_similar(const VectorsOptions& o) {
+  // One word and a subword model: its n-grams give it a vector even when it is unseen.
+  if (o.words.size() == 1 && o.negative.empty() && is_fasttext_model(o.vectors)) {
+    print_neighbours(text::SubwordVectors::load_fasttext(o.vectors).nearest(o.words[0], o.k));
+    return 0;
+  }
   const text::KeyedVectors kv = load_vectors(o.vectors);
   print_neighbours(kv.most_similar(o.words, o.negative, o.k));
   return 0;

@@ -106,3 +106,41 @@ def test_tfidf_fit_transform_search(tmp_path):
     bad = subprocess.run([EMBED, "tfidf", "fit", str(tmp_path / "docs.txt"), "--min-df", "lots"],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "--min-df" in bad.stderr
+
+
+@pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
+def test_word_vectors_train_and_query(tmp_path):
+    import glob
+    import re
+
+    lines = []
+    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
+        if os.path.isfile(f):
+            lines += [" ".join(re.findall(r"[a-z]+", line.lower())) for line in open(f, errors="replace")]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(line for line in lines if line) + "\n")
+    run = lambda *args: subprocess.run([EMBED, "--threads", "2", *args], capture_output=True, text=True)  # noqa: E731
+
+    r = run("word2vec", "train", str(corpus), "--dim", "20", "--epochs", "2", "--max-n", "5", "--buckets", "50000",
+            "-o", str(tmp_path / "w.vec"), "--model", str(tmp_path / "w.bin"))
+    assert r.returncode == 0, r.stderr
+    r = run("vectors", "similar", str(tmp_path / "w.bin"), "relicensable", "-k", "3")  # unseen: from its n-grams
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 3, r.stderr
+    r = run("vectors", "similar", str(tmp_path / "w.vec"), "software", "-k", "3")
+    assert r.returncode == 0 and "software" not in r.stdout
+
+    r = run("glove", "train", str(corpus), "--dim", "20", "--epochs", "5", "--x-max", "10", "-o",
+            str(tmp_path / "g.bin"))
+    assert r.returncode == 0, r.stderr
+    losses = [float(m) for m in re.findall(r"epoch \d+: loss ([0-9.]+)", r.stderr)]
+    assert len(losses) == 5 and all(b < a for a, b in zip(losses, losses[1:])), r.stderr
+    r = run("vectors", "similar", str(tmp_path / "g.bin"), "license", "-k", "2")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 2
+
+    (tmp_path / "bad.txt").write_bytes(b"good words \xff\xfe here\n" * 20)
+    r = run("glove", "train", str(tmp_path / "bad.txt"), "--min-count", "1", "-o", str(tmp_path / "bad.bin"))
+    assert r.returncode == 1 and "invalid UTF-8" in r.stderr and not (tmp_path / "bad.bin").exists()
+    r = run("word2vec", "train", str(tmp_path / "bad.txt"), "--min-count", "1", "--replace-invalid-utf8", "-o",
+            str(tmp_path / "ok.vec"))
+    assert r.returncode == 0, r.stderr
+    assert "\ufffd" in (tmp_path / "ok.vec").read_text()

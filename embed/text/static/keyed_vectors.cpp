@@ -134,12 +134,20 @@ std::vector<Neighbour> KeyedVectors::most_similar(const std::vector<std::string>
                                                   std::int64_t restrict_vocab) const {
   std::vector<std::int64_t> used;
   const std::vector<float> q = unit_combination(positive, negative, used);
+  return similar_by_vector(q.data(), topn, restrict_vocab, used);
+}
+
+std::vector<Neighbour> KeyedVectors::similar_by_vector(const float* v, std::int64_t topn, std::int64_t restrict_vocab,
+                                                       const std::vector<std::int64_t>& exclude) const {
+  normalise();
+  const float norm = std::sqrt(dot(v, v, dim_));
+  const float scale = norm > 0 ? 1 / norm : 0.0f;
   const std::int64_t limit = restrict_vocab > 0 ? std::min(restrict_vocab, size()) : size();
   std::vector<std::pair<float, std::int64_t>> scored;
   scored.reserve(static_cast<std::size_t>(limit));
   for (std::int64_t i = 0; i < limit; ++i) {
-    if (std::find(used.begin(), used.end(), i) != used.end()) continue;
-    scored.emplace_back(dot(q.data(), unit_.data() + i * dim_, dim_), i);
+    if (std::find(exclude.begin(), exclude.end(), i) != exclude.end()) continue;
+    scored.emplace_back(dot(v, unit_.data() + i * dim_, dim_) * scale, i);
   }
   return best_of(scored, topn, words_);
 }

@@ -50,6 +50,10 @@ class KeyedVectors {
   std::vector<Neighbour> most_similar(const std::vector<std::string>& positive,
                                       const std::vector<std::string>& negative = {}, std::int64_t topn = 10,
                                       std::int64_t restrict_vocab = 0) const;
+  // The topn words closest by cosine to v (dim() values), leaving out the
+  // rows in `exclude`; only the first restrict_vocab words are candidates (0: all).
+  std::vector<Neighbour> similar_by_vector(const float* v, std::int64_t topn = 10, std::int64_t restrict_vocab = 0,
+                                           const std::vector<std::int64_t>& exclude = {}) const;
   // a : b :: c : ? by 3CosMul (Levy & Goldberg 2014): argmax cos'(d,b) cos'(d,c) / (cos'(d,a) + 1e-3),
   // cos' = (1 + cos) / 2; the query words left out.
   std::vector<Neighbour> analogy_cosmul(const std::string& a, const std::string& b, const std::string& c,

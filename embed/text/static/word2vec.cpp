@@ -10,106 +10,11 @@
 #include "embed/core/parallel.h"
 #include "embed/core/progress.h"
 #include "embed/core/rng.h"
-#include "embed/core/storage.h"
-#include "embed/text/sparse/numpy_argsort.h"
-#include "embed/text/sparse/term_table.h"
+#include "embed/text/static/corpus.h"
 
 namespace embed::text {
 
 namespace {
-
-// The corpus as vocabulary ids, sentence by sentence (OOV words dropped).
-struct Corpus {
-  std::vector<std::string> words;    // vocabulary, most frequent first
-  std::vector<std::int64_t> counts;  // per vocabulary word
-  std::vector<std::int32_t> ids;     // all kept tokens
-  std::vector<std::int64_t> sentence_end;
-  std::int64_t tokens = 0;  // before min_count
-};
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-// Calls word(text) for every token and end() at every end of line / max_sentence tokens.
-template <typename Word, typename End>
-void scan(const std::vector<std::string>& files, std::int64_t max_sentence, Word&& word, End&& end) {
-  for (const std::string& path : files) {
-    const auto file = MappedFile::open(path);
-    const char* p = reinterpret_cast<const char*>(file->data());
-    const char* stop = p + file->size();
-    std::int64_t in_sentence = 0;
-    while (p < stop) {
-      if (*p == '\n') {
-        if (in_sentence) end();
-        in_sentence = 0;
-        ++p;
-        continue;
-      }
-      if (is_space(*p)) {
-        ++p;
-        continue;
-      }
-      const char* w = p;
-      while (p < stop && *p != '\n' && !is_space(*p)) ++p;
-      word(std::string_view(w, static_cast<std::size_t>(p - w)));
-      if (++in_sentence == max_sentence) {
-        end();
-        in_sentence = 0;
-      }
-    }
-    if (in_sentence) end();
-  }
-}
-
-Corpus read_corpus(const std::vector<std::string>& files, const Word2VecOptions& o) {
-  EMBED_CHECK(!files.empty(), "give at least one corpus file");
-  TermTable table;
-  std::vector<std::int64_t> count;
-  std::vector<std::int32_t> raw;
-  std::vector<std::int64_t> ends;
-  scan(
-      files, o.max_sentence,
-      [&](std::string_view w) {
-        const std::int32_t id = table.intern(w);
-        if (static_cast<std::size_t>(id) == count.size()) count.push_back(0);
-        ++count[static_cast<std::size_t>(id)];
-        raw.push_back(id);
-      },
-      [&] { ends.push_back(static_cast<std::int64_t>(raw.size())); });
-  Corpus c;
-  c.tokens = static_cast<std::int64_t>(raw.size());
-  EMBED_CHECK(c.tokens > 0, "the corpus holds no words");
-  // Most frequent first, in gensim's order (so ids and files match it):
-  // gensim takes the words in order of first appearance and sorts them by
-  // np.argsort(counts)[::-1], numpy's unstable introsort reversed.
-  std::vector<std::int32_t> kept;
-  std::vector<double> kept_counts;
-  for (std::int32_t i = 0; i < table.size(); ++i) {
-    if (count[static_cast<std::size_t>(i)] < o.min_count) continue;
-    kept.push_back(i);
-    kept_counts.push_back(static_cast<double>(count[static_cast<std::size_t>(i)]));
-  }
-  EMBED_CHECK(kept.size() >= 2, "only {} distinct words occur at least min_count={} times: too few to train on",
-              kept.size(), o.min_count);
-  const std::vector<std::int64_t> ascending = numpy_argsort(kept_counts);
-  std::vector<std::int32_t> order;
-  for (auto it = ascending.rbegin(); it != ascending.rend(); ++it) order.push_back(kept[static_cast<std::size_t>(*it)]);
-  std::vector<std::int32_t> vocab_id(static_cast<std::size_t>(table.size()), -1);
-  for (std::size_t r = 0; r < order.size(); ++r) {
-    vocab_id[static_cast<std::size_t>(order[r])] = static_cast<std::int32_t>(r);
-    c.words.emplace_back(table.term(order[r]));
-    c.counts.push_back(count[static_cast<std::size_t>(order[r])]);
-  }
-  std::size_t at = 0;
-  for (std::int64_t e : ends) {
-    for (; at < static_cast<std::size_t>(e); ++at) {
-      const std::int32_t v = vocab_id[static_cast<std::size_t>(raw[at])];
-      if (v >= 0) c.ids.push_back(v);
-    }
-    if (c.sentence_end.empty() || c.sentence_end.back() != static_cast<std::int64_t>(c.ids.size()))
-      c.sentence_end.push_back(static_cast<std::int64_t>(c.ids.size()));
-  }
-  return c;
-}
 
 // word2vec.c's random numbers: a 48-bit LCG, cheap enough for the inner loop.
 // We read its high bits (the low ones of an LCG are poor).
@@ -159,8 +64,9 @@ struct AliasTable {
 // Per-thread buffers: the targets of a step, skip-gram's block of contexts
 // and gradients, CBOW's hidden vector and its error.
 struct Scratch {
-  std::vector<std::int32_t> targets, contexts;
-  std::vector<float> in_grad, out_grad, hidden, hidden_error;
+  std::vector<std::int32_t> targets, contexts, input_rows;
+  std::vector<const float*> inputs;
+  std::vector<float> in_grad, out_grad, hidden, hidden_error, composed;
 };
 
 // word2vec.c's sigmoid table: 1000 steps over [-6, 6], and saturation outside.
@@ -177,7 +83,15 @@ class Trainer {
         alpha0_(o.alpha > 0 ? o.alpha : (o.skip_gram ? 0.025 : 0.05)),
         retained_(static_cast<std::int64_t>(c.ids.size())) {
     const auto v = static_cast<std::int64_t>(c.words.size());
-    syn0_.resize(static_cast<std::size_t>(v * dim_));
+    const std::int64_t buckets = o.max_n > 0 ? o.buckets : 0;
+    // Word w's input rows: w itself, then its n-gram rows (none for plain Word2Vec).
+    for (std::int64_t w = 0; w < v; ++w) {
+      row_begin_.push_back(static_cast<std::int64_t>(rows_.size()));
+      append_word_rows(c.words[static_cast<std::size_t>(w)], static_cast<std::int32_t>(w),
+                       SubwordConfig{o.min_n, o.max_n, buckets}, v, rows_);
+    }
+    row_begin_.push_back(static_cast<std::int64_t>(rows_.size()));
+    syn0_.resize(static_cast<std::size_t>((v + buckets) * dim_));
     syn1_.assign(static_cast<std::size_t>(v * dim_), 0.0f);
     Generator init(o.seed);
     for (float& x : syn0_) x = (init.uniform() - 0.5f) / static_cast<float>(dim_);
@@ -219,7 +133,7 @@ class Trainer {
             alpha = static_cast<float>(alpha0_ * std::max(1 - static_cast<double>(done) / total, 1e-4));
             if (interrupted()) break;
           }
-          const std::int64_t b = s ? c_.sentence_end[static_cast<std::size_t>(s) - 1] : 0;
+          const std::int64_t b = c_.sentence_begin(s);
           const std::int64_t e = c_.sentence_end[static_cast<std::size_t>(s)];
           sentence.clear();
           for (std::int64_t i = b; i < e; ++i) {
@@ -238,7 +152,22 @@ class Trainer {
     return trained.load();
   }
 
-  KeyedVectors vectors() { return KeyedVectors(c_.words, std::move(syn0_), dim_); }
+  void results(Word2VecResult& r) {
+    if (o_.max_n > 0) {
+      FastTextArgs args{static_cast<std::int32_t>(o_.window),
+                        static_cast<std::int32_t>(o_.epochs),
+                        static_cast<std::int32_t>(o_.min_count),
+                        static_cast<std::int32_t>(o_.negative),
+                        o_.skip_gram,
+                        false,
+                        o_.sample};
+      r.subwords = SubwordVectors(c_.words, c_.counts, SubwordConfig{o_.min_n, o_.max_n, o_.buckets}, dim_,
+                                  std::move(syn0_), std::move(syn1_), args);
+      r.vectors = r.subwords.keyed_vectors();
+    } else {
+      r.vectors = KeyedVectors(c_.words, std::move(syn0_), dim_);
+    }
+  }
 
  private:
   std::int64_t first_sentence_at(std::int64_t word) const {
@@ -297,8 +226,11 @@ class Trainer {
     const auto d = static_cast<std::size_t>(dim_);
     s.in_grad.assign(nc * d, 0.0f);
     s.out_grad.assign(nt * d, 0.0f);
+    s.inputs.clear();
+    s.composed.resize(nc * d);
+    for (std::size_t c = 0; c < nc; ++c) s.inputs.push_back(input_vector(s.contexts[c], s.composed.data() + c * d));
     for (std::size_t c = 0; c < nc; ++c) {
-      const float* in = syn0_.data() + static_cast<std::int64_t>(s.contexts[c]) * dim_;
+      const float* in = s.inputs[c];
       float* gin = s.in_grad.data() + c * d;
       for (std::size_t t = 0; t < nt; ++t) {
         const float* out = syn1_.data() + static_cast<std::int64_t>(s.targets[t]) * dim_;
@@ -314,12 +246,7 @@ class Trainer {
         }
       }
     }
-    for (std::size_t c = 0; c < nc; ++c) {
-      float* in = syn0_.data() + static_cast<std::int64_t>(s.contexts[c]) * dim_;
-      const float* g = s.in_grad.data() + c * d;
-#pragma omp simd
-      for (std::size_t k = 0; k < d; ++k) in[k] += g[k];
-    }
+    for (std::size_t c = 0; c < nc; ++c) add_to_input_rows(s.contexts[c], s.in_grad.data() + c * d);
     for (std::size_t t = 0; t < nt; ++t) {
       float* out = syn1_.data() + static_cast<std::int64_t>(s.targets[t]) * dim_;
       const float* g = s.out_grad.data() + t * d;
@@ -346,25 +273,54 @@ class Trainer {
                    float alpha, Scratch& s) {
     float* h = s.hidden.data();
     float* err = s.hidden_error.data();
-    std::fill(h, h + dim_, 0.0f);
-    std::int64_t count = 0;
+    s.input_rows.clear();
     for (std::int64_t c = lo; c <= hi; ++c) {
       if (c == pos) continue;
-      const float* in = syn0_.data() + static_cast<std::int64_t>(sen[static_cast<std::size_t>(c)]) * dim_;
+      const std::int32_t w = sen[static_cast<std::size_t>(c)];
+      s.input_rows.insert(s.input_rows.end(), rows_.begin() + row_begin_[static_cast<std::size_t>(w)],
+                          rows_.begin() + row_begin_[static_cast<std::size_t>(w) + 1]);
+    }
+    if (s.input_rows.empty()) return;
+    std::fill(h, h + dim_, 0.0f);
+    for (std::int32_t row : s.input_rows) {
+      const float* in = syn0_.data() + static_cast<std::int64_t>(row) * dim_;
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) h[k] += in[k];
-      ++count;
     }
-    if (count == 0) return;
-    for (std::int64_t k = 0; k < dim_; ++k) h[k] /= static_cast<float>(count);
+    for (std::int64_t k = 0; k < dim_; ++k) h[k] /= static_cast<float>(s.input_rows.size());
     std::fill(err, err + dim_, 0.0f);
     draw_targets(sen[static_cast<std::size_t>(pos)], rng, s.targets);
     negative_sampling(h, s.targets, alpha, err);
-    for (std::int64_t c = lo; c <= hi; ++c) {
-      if (c == pos) continue;
-      float* in = syn0_.data() + static_cast<std::int64_t>(sen[static_cast<std::size_t>(c)]) * dim_;
+    for (std::int32_t row : s.input_rows) {
+      float* in = syn0_.data() + static_cast<std::int64_t>(row) * dim_;
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) in[k] += err[k];
+    }
+  }
+
+  // Word w's input vector: its row, or with subwords the mean of its rows
+  // (written to `buffer`).
+  const float* input_vector(std::int32_t w, float* buffer) const {
+    const std::int64_t b = row_begin_[static_cast<std::size_t>(w)], e = row_begin_[static_cast<std::size_t>(w) + 1];
+    if (e - b == 1) return syn0_.data() + static_cast<std::int64_t>(rows_[static_cast<std::size_t>(b)]) * dim_;
+    std::fill(buffer, buffer + dim_, 0.0f);
+    for (std::int64_t r = b; r < e; ++r) {
+      const float* in = syn0_.data() + static_cast<std::int64_t>(rows_[static_cast<std::size_t>(r)]) * dim_;
+#pragma omp simd
+      for (std::int64_t k = 0; k < dim_; ++k) buffer[k] += in[k];
+    }
+    const float scale = 1.0f / static_cast<float>(e - b);
+    for (std::int64_t k = 0; k < dim_; ++k) buffer[k] *= scale;
+    return buffer;
+  }
+
+  // The gradient of word w's input vector goes whole to each of its rows.
+  void add_to_input_rows(std::int32_t w, const float* g) {
+    for (std::int64_t r = row_begin_[static_cast<std::size_t>(w)]; r < row_begin_[static_cast<std::size_t>(w) + 1];
+         ++r) {
+      float* in = syn0_.data() + static_cast<std::int64_t>(rows_[static_cast<std::size_t>(r)]) * dim_;
+#pragma omp simd
+      for (std::int64_t k = 0; k < dim_; ++k) in[k] += g[k];
     }
   }
 
@@ -376,6 +332,8 @@ class Trainer {
   std::int64_t retained_;    // vocabulary tokens in the corpus (T of the subsampling formula)
   std::vector<float> keep_;  // subsampling keep-probability per word
   std::vector<float> syn0_, syn1_;
+  std::vector<std::int32_t> rows_;       // input rows of every word, word after word
+  std::vector<std::int64_t> row_begin_;  // word w's rows are rows_[row_begin_[w] .. row_begin_[w + 1])
   // One entry more than the steps: f just below 6 can round to index 1000
   // (word2vec.c allocates the same extra entry).
   float sigmoid_[kExpTable + 1];
@@ -388,12 +346,17 @@ Word2VecResult train_word2vec(const std::vector<std::string>& corpus_files, cons
   EMBED_CHECK(o.window > 0 && o.window < (1 << 20), "window must be positive, got {}", o.window);
   EMBED_CHECK(o.negative > 0, "negative must be positive (hierarchical softmax is not implemented yet), got {}",
               o.negative);
+  EMBED_CHECK(o.max_n == 0 || (o.min_n >= 1 && o.min_n <= o.max_n && o.max_n <= 100 && o.buckets > 0 &&
+                               o.buckets <= (std::int64_t{1} << 30)),
+              "subwords need 1 <= min_n <= max_n <= 100 and 0 < buckets <= 2^30 (max_n = 0 turns them off), got "
+              "min_n={} max_n={} buckets={}",
+              o.min_n, o.max_n, o.buckets);
   EMBED_CHECK(o.min_count >= 1 && o.epochs >= 1 && o.max_sentence >= 1,
               "min_count, epochs and max_sentence must be >= 1");
   EMBED_CHECK(o.sample >= 0 && std::isfinite(o.sample), "sample must be >= 0");
   EMBED_CHECK(o.alpha < 0 || (o.alpha > 0 && std::isfinite(o.alpha)), "alpha must be positive");
   const auto start = std::chrono::steady_clock::now();
-  const Corpus corpus = read_corpus(corpus_files, o);
+  const Corpus corpus = read_corpus(corpus_files, o.min_count, o.max_sentence, o.invalid_utf8);
   check_interrupted("reading the corpus");
   Trainer trainer(corpus, o);
   Word2VecResult r;
@@ -404,7 +367,7 @@ Word2VecResult train_word2vec(const std::vector<std::string>& corpus_files, cons
     progress.finish();
   }
   check_interrupted("training");
-  r.vectors = trainer.vectors();
+  trainer.results(r);
   r.corpus_words = corpus.tokens;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

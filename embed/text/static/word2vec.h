@@ -14,6 +14,10 @@
 //     loss -log s(v'_w . h) - sum log s(-v'_n . h), plain SGD;
 //   - learning rate decays linearly from alpha to alpha * 1e-4 over all epochs;
 //   - input vectors start uniform in [-0.5/dim, 0.5/dim], output vectors at 0.
+// With max_n > 0 it trains fastText-style subword vectors (subword.h): a
+// word's input vector is the mean of its own row and its character n-gram
+// rows, and the gradient for it goes to each of those rows (as fastText's
+// unsupervised models do).
 // Threads train disjoint shards of the corpus on shared vectors without locks
 // (Hogwild, as word2vec.c, gensim and fastText): one thread gives the same
 // vectors for the same seed; several threads race by design.
@@ -23,7 +27,9 @@
 #include <string>
 #include <vector>
 
+#include "embed/text/static/corpus.h"
 #include "embed/text/static/keyed_vectors.h"
+#include "embed/text/static/subword.h"
 
 namespace embed::text {
 
@@ -37,12 +43,17 @@ struct Word2VecOptions {
   double alpha = -1;     // starting learning rate; -1: 0.025 for skip-gram, 0.05 for CBOW (word2vec.c)
   std::int64_t epochs = 5;
   std::uint64_t seed = 1;
-  std::int64_t max_sentence = 10000;  // longer lines are cut into pieces of this many words
-  bool progress = true;               // a progress bar with words/s and ETA on stderr
+  // Character n-grams of min_n..max_n characters hashed into `buckets` rows
+  // (fastText's defaults 3, 6 and 2,000,000); max_n = 0: plain Word2Vec.
+  std::int64_t min_n = 3, max_n = 0, buckets = 2000000;
+  std::int64_t max_sentence = 10000;               // longer lines are cut into pieces of this many words
+  InvalidUtf8 invalid_utf8 = InvalidUtf8::reject;  // for words of the corpus that are not UTF-8
+  bool progress = true;                            // a progress bar with words/s and ETA on stderr
 };
 
 struct Word2VecResult {
-  KeyedVectors vectors;
+  KeyedVectors vectors;            // every vocabulary word's vector
+  SubwordVectors subwords;         // with max_n > 0: the whole model, for words outside the vocabulary too
   std::int64_t corpus_words = 0;   // tokens read (before min_count and subsampling)
   std::int64_t trained_words = 0;  // words that took part in training, all epochs
   double seconds = 0;

@@ -1,0 +1,281 @@
+#include "embed/text/static/glove.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "embed/core/error.h"
+#include "embed/core/parallel.h"
+#include "embed/core/progress.h"
+#include "embed/core/rng.h"
+
+namespace embed::text {
+
+namespace {
+
+// Open addressing from (row, column) to a running sum, for the rows one
+// thread owns. Keys are (row + 1) << 32 | column, so 0 marks an empty slot.
+class PairCounts {
+ public:
+  PairCounts() : slots_(std::size_t{1} << 16) {}
+
+  void add(std::uint32_t row, std::uint32_t column, double value) {
+    const std::uint64_t key = (std::uint64_t{row} + 1) << 32 | column;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t h = mix(key) & mask;; h = (h + 1) & mask) {
+      Slot& s = slots_[h];
+      if (s.key == key) {
+        s.value += value;
+        return;
+      }
+      if (s.key == 0) {
+        s = Slot{key, value};
+        if (++size_ * 2 > slots_.size()) grow();
+        return;
+      }
+    }
+  }
+
+  void append_to(std::vector<Cooccurrence>& out) const {
+    for (const Slot& s : slots_)
+      if (s.key)
+        out.push_back(Cooccurrence{static_cast<std::int32_t>((s.key >> 32) - 1),
+                                   static_cast<std::int32_t>(s.key & 0xFFFFFFFFu), s.value});
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    double value = 0;
+  };
+  static std::size_t mix(std::uint64_t k) {  // the finaliser of splitmix64
+    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
+    return static_cast<std::size_t>(k ^ (k >> 31));
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (!s.key) continue;
+      std::size_t h = mix(s.key) & mask;
+      while (slots_[h].key) h = (h + 1) & mask;
+      slots_[h] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+// One co-occurrence as training reads it: ln X and f(X) computed once.
+struct Pair {
+  std::int32_t row, column;
+  float log_count, weight;
+};
+
+class Trainer {
+ public:
+  Trainer(std::int64_t vocabulary, const GloveOptions& o) : o_(o), d_(o.dim) {
+    const auto v = static_cast<std::size_t>(vocabulary), d = static_cast<std::size_t>(o.dim);
+    word_.resize(v * d);
+    context_.resize(v * d);
+    word_bias_.resize(v);
+    context_bias_.resize(v);
+    Generator init(o.seed);
+    const auto uniform = [&] { return (init.uniform() - 0.5f) / static_cast<float>(o.dim); };
+    for (std::size_t i = 0; i < v; ++i) {
+      for (std::size_t k = 0; k < d; ++k) word_[i * d + k] = uniform();
+      word_bias_[i] = uniform();
+    }
+    for (std::size_t i = 0; i < v; ++i) {
+      for (std::size_t k = 0; k < d; ++k) context_[i * d + k] = uniform();
+      context_bias_[i] = uniform();
+    }
+    word_sq_.assign(v * d, 1.0f);
+    context_sq_.assign(v * d, 1.0f);
+    word_bias_sq_.assign(v, 1.0f);
+    context_bias_sq_.assign(v, 1.0f);
+  }
+
+  // One pass over the pairs; returns J / pairs.
+  double epoch(const std::vector<Pair>& pairs, Progress* progress) {
+    const auto n = static_cast<std::int64_t>(pairs.size());
+    const int threads = static_cast<int>(std::clamp<std::int64_t>(num_threads(), 1, std::max<std::int64_t>(n, 1)));
+    std::vector<double> cost(static_cast<std::size_t>(threads), 0.0);
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num();
+      const std::int64_t begin = n * t / threads, end = n * (t + 1) / threads;
+      double local = 0;
+      for (std::int64_t at = begin; at < end; at += kChunk) {
+        if (interrupted()) break;
+        const std::int64_t stop = std::min(end, at + kChunk);
+        for (std::int64_t i = at; i < stop; ++i) local += step(pairs[static_cast<std::size_t>(i)]);
+        if (progress) progress->advance(stop - at);
+      }
+      cost[static_cast<std::size_t>(t)] = local;
+    }
+    double total = 0;
+    for (double c : cost) total += c;
+    return n ? total / static_cast<double>(n) : 0.0;
+  }
+
+  void results(GloveResult& r) {
+    r.word = std::move(word_);
+    r.context = std::move(context_);
+    r.word_bias = std::move(word_bias_);
+    r.context_bias = std::move(context_bias_);
+  }
+
+ private:
+  static constexpr std::int64_t kChunk = 65536;
+
+  // The AdaGrad step of glove.c for one co-occurrence; returns its loss term.
+  double step(const Pair& p) {
+    float* w = word_.data() + static_cast<std::int64_t>(p.row) * d_;
+    float* c = context_.data() + static_cast<std::int64_t>(p.column) * d_;
+    float* gw = word_sq_.data() + static_cast<std::int64_t>(p.row) * d_;
+    float* gc = context_sq_.data() + static_cast<std::int64_t>(p.column) * d_;
+    float dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (std::int64_t k = 0; k < d_; ++k) dot += w[k] * c[k];
+    const float diff = dot + word_bias_[static_cast<std::size_t>(p.row)] +
+                       context_bias_[static_cast<std::size_t>(p.column)] - p.log_count;
+    if (!std::isfinite(diff)) return 0;  // glove.c skips such a pair too
+    const float weighted = p.weight * diff;
+    const float g = static_cast<float>(o_.eta) * weighted;
+#pragma omp simd
+    for (std::int64_t k = 0; k < d_; ++k) {
+      const float gw_k = g * c[k], gc_k = g * w[k];  // both from the values before this pair
+      w[k] -= gw_k / std::sqrt(gw[k]);
+      c[k] -= gc_k / std::sqrt(gc[k]);
+      gw[k] += gw_k * gw_k;
+      gc[k] += gc_k * gc_k;
+    }
+    float& bw = word_bias_[static_cast<std::size_t>(p.row)];
+    float& bc = context_bias_[static_cast<std::size_t>(p.column)];
+    float& gbw = word_bias_sq_[static_cast<std::size_t>(p.row)];
+    float& gbc = context_bias_sq_[static_cast<std::size_t>(p.column)];
+    bw -= g / std::sqrt(gbw);
+    bc -= g / std::sqrt(gbc);
+    gbw += g * g;
+    gbc += g * g;
+    return 0.5 * static_cast<double>(weighted) * static_cast<double>(diff);
+  }
+
+  const GloveOptions& o_;
+  std::int64_t d_;
+  std::vector<float> word_, context_, word_bias_, context_bias_;
+  std::vector<float> word_sq_, context_sq_, word_bias_sq_, context_bias_sq_;  // AdaGrad's G
+};
+
+void check_options(const GloveOptions& o) {
+  EMBED_CHECK(o.dim > 0 && o.dim <= 10000, "dim must be in [1, 10000], got {}", o.dim);
+  EMBED_CHECK(o.window > 0 && o.window < (1 << 20), "window must be positive, got {}", o.window);
+  EMBED_CHECK(o.min_count >= 1, "min_count must be >= 1, got {}", o.min_count);
+  EMBED_CHECK(o.epochs >= 0, "epochs must be >= 0, got {}", o.epochs);
+  EMBED_CHECK(o.x_max > 0 && std::isfinite(o.x_max), "x_max must be positive, got {}", o.x_max);
+  EMBED_CHECK(o.alpha >= 0 && std::isfinite(o.alpha), "alpha must be >= 0, got {}", o.alpha);
+  EMBED_CHECK(o.eta > 0 && std::isfinite(o.eta), "eta must be positive, got {}", o.eta);
+}
+
+}  // namespace
+
+std::vector<Cooccurrence> count_cooccurrences(const Corpus& corpus, std::int64_t window, bool symmetric) {
+  EMBED_CHECK(window > 0, "window must be positive, got {}", window);
+  // Each thread scans the whole corpus and counts the rows it owns (row %
+  // threads), so no two threads touch one sum and every sum adds its terms
+  // in corpus order, whatever the thread count.
+  const int threads = std::max(1, num_threads());
+  std::vector<std::vector<Cooccurrence>> parts(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    const auto t = static_cast<std::uint32_t>(omp_get_thread_num());
+    const auto owners = static_cast<std::uint32_t>(threads);
+    PairCounts counts;
+    for (std::int64_t s = 0; s < corpus.sentences(); ++s) {
+      const std::int64_t b = corpus.sentence_begin(s), e = corpus.sentence_end[static_cast<std::size_t>(s)];
+      for (std::int64_t j = b; j < e; ++j) {
+        const auto w2 = static_cast<std::uint32_t>(corpus.ids[static_cast<std::size_t>(j)]);
+        const bool own2 = symmetric && w2 % owners == t;
+        for (std::int64_t i = j - 1; i >= std::max(b, j - window); --i) {
+          const auto w1 = static_cast<std::uint32_t>(corpus.ids[static_cast<std::size_t>(i)]);
+          const double value = 1.0 / static_cast<double>(j - i);
+          if (w1 % owners == t) counts.add(w1, w2, value);
+          if (own2) counts.add(w2, w1, value);
+        }
+      }
+    }
+    auto& part = parts[static_cast<std::size_t>(t)];
+    part.reserve(counts.size());
+    counts.append_to(part);
+  }
+  std::vector<Cooccurrence> all;
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  all.reserve(total);
+  for (auto& p : parts) {
+    all.insert(all.end(), p.begin(), p.end());
+    std::vector<Cooccurrence>().swap(p);
+  }
+  std::sort(all.begin(), all.end(), [](const Cooccurrence& a, const Cooccurrence& b) {
+    return a.row != b.row ? a.row < b.row : a.column < b.column;
+  });
+  return all;
+}
+
+GloveResult train_glove(const Corpus& corpus, const GloveOptions& o) {
+  check_options(o);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Pair> pairs;
+  {
+    const std::vector<Cooccurrence> counts = count_cooccurrences(corpus, o.window, o.symmetric);
+    check_interrupted("counting co-occurrences");
+    pairs.reserve(counts.size());
+    for (const Cooccurrence& x : counts) {
+      const float weight = x.count < o.x_max ? static_cast<float>(std::pow(x.count / o.x_max, o.alpha)) : 1.0f;
+      pairs.push_back(Pair{x.row, x.column, static_cast<float>(std::log(x.count)), weight});
+    }
+  }
+  if (o.shuffle) {  // Fisher-Yates
+    Generator rng(o.seed ^ 0x5DEECE66DULL);
+    for (std::size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng.below(i)]);
+  }
+  GloveResult r;
+  Trainer trainer(static_cast<std::int64_t>(corpus.words.size()), o);
+  {
+    Progress progress("GloVe", o.epochs * static_cast<std::int64_t>(pairs.size()), "pairs",
+                      Progress::Options{.enabled = o.progress && o.epochs > 0});
+    for (std::int64_t e = 0; e < o.epochs; ++e) {
+      r.epoch_loss.push_back(trainer.epoch(pairs, &progress));
+      check_interrupted("GloVe training");
+    }
+    progress.finish();
+  }
+  trainer.results(r);
+  const auto d = static_cast<std::size_t>(o.dim);
+  std::vector<float> sum(r.word.size());
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = r.word[i] + r.context[i];
+  r.vectors = KeyedVectors(corpus.words, std::move(sum), static_cast<std::int64_t>(d));
+  r.cooccurrences = static_cast<std::int64_t>(pairs.size());
+  r.corpus_words = corpus.tokens;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+GloveResult train_glove(const std::vector<std::string>& corpus_files, const GloveOptions& o) {
+  check_options(o);
+  const auto start = std::chrono::steady_clock::now();
+  // Lines are never cut: a cut would drop the pairs across it.
+  const Corpus corpus =
+      read_corpus(corpus_files, o.min_count, std::numeric_limits<std::int64_t>::max(), o.invalid_utf8);
+  check_interrupted("reading the corpus");
+  GloveResult r = train_glove(corpus, o);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace embed::text
