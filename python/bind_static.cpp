@@ -87,6 +87,21 @@ void bind_static(py::module_& m) {
       .def("keyed_vectors", &text::SubwordVectors::keyed_vectors)
       .def("save_fasttext", &text::SubwordVectors::save_fasttext)
       .def_static("load_fasttext", &text::SubwordVectors::load_fasttext);
+  m.def(
+      "huffman_tree",
+      [](const std::vector<std::int64_t>& counts) {
+        const text::HuffmanTree t = text::build_huffman_tree(counts);
+        std::vector<std::pair<std::vector<int>, std::vector<int>>> out;
+        for (std::size_t w = 0; w + 1 < t.begin.size(); ++w) {
+          const auto b = static_cast<std::size_t>(t.begin[w]), e = static_cast<std::size_t>(t.begin[w + 1]);
+          out.emplace_back(std::vector<int>(t.codes.begin() + static_cast<std::ptrdiff_t>(b),
+                                            t.codes.begin() + static_cast<std::ptrdiff_t>(e)),
+                           std::vector<int>(t.points.begin() + static_cast<std::ptrdiff_t>(b),
+                                            t.points.begin() + static_cast<std::ptrdiff_t>(e)));
+        }
+        return out;
+      },
+      "per word (codes, points), root first, for counts sorted most frequent first");
   m.def("fasttext_hash", [](const py::bytes& b) { return text::fasttext_hash(std::string(b)); });
 
   m.def(
@@ -94,11 +109,12 @@ void bind_static(py::module_& m) {
       [](const std::vector<std::string>& files, bool skip_gram, std::int64_t dim, std::int64_t window,
          std::int64_t negative, std::int64_t min_count, double sample, double alpha, std::int64_t epochs,
          std::uint64_t seed, const std::string& invalid_utf8, std::int64_t min_n, std::int64_t max_n,
-         std::int64_t buckets) {
+         std::int64_t buckets, bool hs) {
         text::Word2VecOptions o;
         o.min_n = min_n;
         o.max_n = max_n;
         o.buckets = buckets;
+        o.hierarchical_softmax = hs;
         o.invalid_utf8 = invalid_utf8_policy(invalid_utf8);
         o.skip_gram = skip_gram;
         o.dim = dim;
@@ -122,7 +138,7 @@ void bind_static(py::module_& m) {
       py::arg("files"), py::arg("skip_gram") = true, py::arg("dim") = 100, py::arg("window") = 5,
       py::arg("negative") = 5, py::arg("min_count") = 5, py::arg("sample") = 1e-3, py::arg("alpha") = -1.0,
       py::arg("epochs") = 5, py::arg("seed") = 1, py::arg("invalid_utf8") = "reject", py::arg("min_n") = 3,
-      py::arg("max_n") = 0, py::arg("buckets") = 2000000,
+      py::arg("max_n") = 0, py::arg("buckets") = 2000000, py::arg("hs") = false,
       "(KeyedVectors, corpus words, trained words, seconds, SubwordVectors or None); max_n > 0 trains "
       "fastText-style subword vectors");
 

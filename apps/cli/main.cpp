@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
 
   embed::cli::Word2VecCliOptions w2v;
   auto* w2v_cmd = app.add_subcommand(
-      "word2vec", "Word2Vec word vectors (skip-gram or CBOW, negative sampling, optional fastText subwords)");
+      "word2vec",
+      "Word2Vec word vectors (skip-gram or CBOW; negative sampling and/or hierarchical softmax; fastText subwords)");
   w2v_cmd->require_subcommand(1);
   auto* w2v_train =
       w2v_cmd->add_subcommand("train", "train on text files (whitespace-separated words, a sentence per line)");
@@ -112,7 +113,9 @@ int main(int argc, char** argv) {
   w2v_train->add_flag("--cbow", w2v.cbow, "CBOW instead of skip-gram");
   w2v_train->add_option("--dim", w2v.dim, "vector size")->check(CLI::Range(1, 10000));
   w2v_train->add_option("--window", w2v.window, "largest distance to a context word")->check(CLI::PositiveNumber);
-  w2v_train->add_option("--negative", w2v.negative, "noise words per positive")->check(CLI::PositiveNumber);
+  w2v_train->add_option("--negative", w2v.negative, "noise words per positive (0: hierarchical softmax alone)")
+      ->check(CLI::Range(0, 1000));
+  w2v_train->add_flag("--hs", w2v.hs, "hierarchical softmax (Huffman tree), alone or with --negative");
   w2v_train->add_option("--min-count", w2v.min_count, "rarest word kept")->check(CLI::PositiveNumber);
   w2v_train->add_option("--sample", w2v.sample, "subsampling threshold (0: off)")->check(CLI::NonNegativeNumber);
   w2v_train->add_option("--alpha", w2v.alpha, "starting learning rate (default 0.025 skip-gram, 0.05 CBOW)");

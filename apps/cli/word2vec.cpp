@@ -40,6 +40,7 @@ int run_word2vec_train(const Word2VecCliOptions& o) {
   w.dim = o.dim;
   w.window = o.window;
   w.negative = o.negative;
+  w.hierarchical_softmax = o.hs;
   w.min_count = o.min_count;
   w.sample = o.sample;
   w.alpha = o.alpha;

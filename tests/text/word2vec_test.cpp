@@ -54,9 +54,12 @@ TEST(Word2Vec, SeparatesTopicsAndIsDeterministicOnOneThread) {
   write(corpus, two_topic_corpus());
   const int threads = embed::num_threads();
   embed::set_num_threads(1);
-  for (bool skip_gram : {true, false}) {
+  for (int mode = 0; mode < 4; ++mode) {  // skip-gram / CBOW, with negative sampling or hierarchical softmax
+    const bool skip_gram = mode % 2 == 0;
     Word2VecOptions o = small();
     o.skip_gram = skip_gram;
+    o.hierarchical_softmax = mode >= 2;
+    if (o.hierarchical_softmax) o.negative = 0;
     const Word2VecResult a = train_word2vec({corpus}, o), b = train_word2vec({corpus}, o);
     EXPECT_EQ(a.vectors.vectors(), b.vectors.vectors());
     EXPECT_EQ(a.corpus_words, 3000);
@@ -70,6 +73,25 @@ TEST(Word2Vec, SeparatesTopicsAndIsDeterministicOnOneThread) {
   }
   embed::set_num_threads(threads);
   std::remove(corpus.c_str());
+}
+
+TEST(Word2Vec, HuffmanTreeAsWord2VecC) {
+  // Counts 4 3 2 1 (word2vec.c's two queues; the second node taken at each
+  // merge gets branch 1): leaves 3 + 2 -> inner 0 (count 3); inner 0 + leaf 1
+  // (3 is not < 3, so the inner node goes first) -> inner 1 (6); leaf 0 +
+  // inner 1 -> the root, inner 2 (10). Entries are point * 10 + code.
+  const HuffmanTree t = build_huffman_tree({4, 3, 2, 1});
+  const auto path = [&](int w) {
+    std::vector<int> p;
+    for (auto i = t.begin[w]; i < t.begin[w + 1]; ++i) p.push_back(t.points[i] * 10 + t.codes[i]);
+    return p;
+  };
+  EXPECT_EQ(path(0), (std::vector<int>{20}));
+  EXPECT_EQ(path(1), (std::vector<int>{21, 11}));
+  EXPECT_EQ(path(2), (std::vector<int>{21, 10, 1}));
+  EXPECT_EQ(path(3), (std::vector<int>{21, 10, 0}));
+  EXPECT_EQ(t.labels[0], 1.0f);
+  EXPECT_THROW(build_huffman_tree({1}), embed::InvalidArgument);
 }
 
 TEST(Word2Vec, FilesRoundTrip) {

@@ -65,6 +65,7 @@ struct AliasTable {
 // and gradients, CBOW's hidden vector and its error.
 struct Scratch {
   std::vector<std::int32_t> targets, contexts, input_rows;
+  std::vector<float> labels;
   std::vector<const float*> inputs;
   std::vector<float> in_grad, out_grad, hidden, hidden_error, composed;
 };
@@ -92,7 +93,11 @@ class Trainer {
     }
     row_begin_.push_back(static_cast<std::int64_t>(rows_.size()));
     syn0_.resize(static_cast<std::size_t>((v + buckets) * dim_));
-    syn1_.assign(static_cast<std::size_t>(v * dim_), 0.0f);
+    if (o.negative > 0) syn1_.assign(static_cast<std::size_t>(v * dim_), 0.0f);
+    if (o.hierarchical_softmax) {
+      tree_ = build_huffman_tree(c.counts);
+      syn1_hs_.assign(static_cast<std::size_t>(v * dim_), 0.0f);
+    }
     Generator init(o.seed);
     for (float& x : syn0_) x = (init.uniform() - 0.5f) / static_cast<float>(dim_);
     for (int i = 0; i <= kExpTable; ++i) {
@@ -159,10 +164,11 @@ class Trainer {
                         static_cast<std::int32_t>(o_.min_count),
                         static_cast<std::int32_t>(o_.negative),
                         o_.skip_gram,
-                        false,
+                        o_.negative == 0,
                         o_.sample};
+      // fastText's .bin keeps one output layer: negative sampling's, or the inner nodes' without it.
       r.subwords = SubwordVectors(c_.words, c_.counts, SubwordConfig{o_.min_n, o_.max_n, o_.buckets}, dim_,
-                                  std::move(syn0_), std::move(syn1_), args);
+                                  std::move(syn0_), std::move(o_.negative > 0 ? syn1_ : syn1_hs_), args);
       r.vectors = r.subwords.keyed_vectors();
     } else {
       r.vectors = KeyedVectors(c_.words, std::move(syn0_), dim_);
@@ -174,7 +180,10 @@ class Trainer {
     return std::lower_bound(c_.sentence_end.begin(), c_.sentence_end.end(), word + 1) - c_.sentence_end.begin();
   }
 
-  float gradient(float f, float label, float alpha) const {
+  // (label - sigmoid(f)) * alpha. Negative sampling saturates outside
+  // [-6, 6]; hierarchical softmax skips such a node (g = 0), both as word2vec.c.
+  float gradient(float f, float label, float alpha, bool hs) const {
+    if (hs && !(f > -kMaxExp && f < kMaxExp)) return 0;
     if (!(f <= kMaxExp)) return (label - 1) * alpha;  // also NaN: never an index out of the table
     if (f < -kMaxExp) return label * alpha;
     return (label - sigmoid_[static_cast<int>((f + kMaxExp) * (kExpTable / kMaxExp / 2))]) * alpha;
@@ -182,29 +191,82 @@ class Trainer {
 
   // The centre word, then `negative` noise words from unigram^0.75 (a noise
   // word equal to the centre word is dropped, as in word2vec.c).
-  void draw_targets(std::int32_t word, Lcg& rng, std::vector<std::int32_t>& targets) const {
-    targets.clear();
-    targets.push_back(word);
+  // Labels 1, 0, 0, ... go with them.
+  void draw_targets(std::int32_t word, Lcg& rng, Scratch& s) const {
+    s.targets.clear();
+    s.targets.push_back(word);
     for (std::int64_t d = 0; d < o_.negative; ++d) {
       const std::int32_t t = noise_.draw(rng);
-      if (t != word) targets.push_back(t);
+      if (t != word) s.targets.push_back(t);
     }
+    s.labels.assign(s.targets.size(), 0.0f);
+    s.labels[0] = 1.0f;
   }
 
-  // Negative sampling for hidden vector h against targets (the first is the
-  // positive); the error for h accumulates in err.
-  void negative_sampling(const float* h, const std::vector<std::int32_t>& targets, float alpha, float* err) {
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-      float* out = syn1_.data() + static_cast<std::int64_t>(targets[t]) * dim_;
+  // The output rows a step trains against: negative sampling's targets, or
+  // the inner nodes on the word's Huffman path.
+  struct Outputs {
+    float* matrix;
+    const std::int32_t* rows;
+    const float* labels;
+    std::size_t n;
+    bool hs;
+  };
+  Outputs negatives(const Scratch& s) {
+    return {syn1_.data(), s.targets.data(), s.labels.data(), s.targets.size(), false};
+  }
+  Outputs huffman_path(std::int32_t word) {
+    const std::int64_t b = tree_.begin[static_cast<std::size_t>(word)];
+    const std::int64_t e = tree_.begin[static_cast<std::size_t>(word) + 1];
+    return {syn1_hs_.data(), tree_.points.data() + b, tree_.labels.data() + b, static_cast<std::size_t>(e - b), true};
+  }
+
+  // One hidden vector h against the output rows, one row after the other (as
+  // word2vec.c); the error for h accumulates in err.
+  void train_hidden(const float* h, const Outputs& o, float alpha, float* err) {
+    for (std::size_t t = 0; t < o.n; ++t) {
+      float* out = o.matrix + static_cast<std::int64_t>(o.rows[t]) * dim_;
       float f = 0;
 #pragma omp simd reduction(+ : f)
       for (std::int64_t k = 0; k < dim_; ++k) f += h[k] * out[k];
-      const float g = gradient(f, t == 0 ? 1.0f : 0.0f, alpha);
+      const float g = gradient(f, o.labels[t], alpha, o.hs);
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) {
         err[k] += g * out[k];
         out[k] += g * h[k];
       }
+    }
+  }
+
+  // Skip-gram's block: every input in s.inputs against every output row, all
+  // with the values from the start of the block; input gradients accumulate
+  // in s.in_grad, the output rows are updated once at the end.
+  void train_block(const Outputs& o, float alpha, Scratch& s) {
+    const std::size_t nc = s.inputs.size();
+    const auto d = static_cast<std::size_t>(dim_);
+    s.out_grad.assign(o.n * d, 0.0f);
+    for (std::size_t c = 0; c < nc; ++c) {
+      const float* in = s.inputs[c];
+      float* gin = s.in_grad.data() + c * d;
+      for (std::size_t t = 0; t < o.n; ++t) {
+        const float* out = o.matrix + static_cast<std::int64_t>(o.rows[t]) * dim_;
+        float f = 0;
+#pragma omp simd reduction(+ : f)
+        for (std::size_t k = 0; k < d; ++k) f += in[k] * out[k];
+        const float g = gradient(f, o.labels[t], alpha, o.hs);
+        float* gout = s.out_grad.data() + t * d;
+#pragma omp simd
+        for (std::size_t k = 0; k < d; ++k) {
+          gin[k] += g * out[k];
+          gout[k] += g * in[k];
+        }
+      }
+    }
+    for (std::size_t t = 0; t < o.n; ++t) {
+      float* out = o.matrix + static_cast<std::int64_t>(o.rows[t]) * dim_;
+      const float* g = s.out_grad.data() + t * d;
+#pragma omp simd
+      for (std::size_t k = 0; k < d; ++k) out[k] += g[k];
     }
   }
 
@@ -218,41 +280,20 @@ class Trainer {
   // values from its start.
   void skip_gram_centre(const std::vector<std::int32_t>& sen, std::int64_t pos, std::int64_t lo, std::int64_t hi,
                         Lcg& rng, float alpha, Scratch& s) {
-    draw_targets(sen[static_cast<std::size_t>(pos)], rng, s.targets);
+    const std::int32_t word = sen[static_cast<std::size_t>(pos)];
+    if (o_.negative > 0) draw_targets(word, rng, s);
     s.contexts.clear();
     for (std::int64_t c = lo; c <= hi; ++c)
       if (c != pos) s.contexts.push_back(sen[static_cast<std::size_t>(c)]);
-    const std::size_t nc = s.contexts.size(), nt = s.targets.size();
+    const std::size_t nc = s.contexts.size();
     const auto d = static_cast<std::size_t>(dim_);
     s.in_grad.assign(nc * d, 0.0f);
-    s.out_grad.assign(nt * d, 0.0f);
     s.inputs.clear();
     s.composed.resize(nc * d);
     for (std::size_t c = 0; c < nc; ++c) s.inputs.push_back(input_vector(s.contexts[c], s.composed.data() + c * d));
-    for (std::size_t c = 0; c < nc; ++c) {
-      const float* in = s.inputs[c];
-      float* gin = s.in_grad.data() + c * d;
-      for (std::size_t t = 0; t < nt; ++t) {
-        const float* out = syn1_.data() + static_cast<std::int64_t>(s.targets[t]) * dim_;
-        float f = 0;
-#pragma omp simd reduction(+ : f)
-        for (std::size_t k = 0; k < d; ++k) f += in[k] * out[k];
-        const float g = gradient(f, t == 0 ? 1.0f : 0.0f, alpha);
-        float* gout = s.out_grad.data() + t * d;
-#pragma omp simd
-        for (std::size_t k = 0; k < d; ++k) {
-          gin[k] += g * out[k];
-          gout[k] += g * in[k];
-        }
-      }
-    }
+    if (o_.hierarchical_softmax) train_block(huffman_path(word), alpha, s);
+    if (o_.negative > 0) train_block(negatives(s), alpha, s);
     for (std::size_t c = 0; c < nc; ++c) add_to_input_rows(s.contexts[c], s.in_grad.data() + c * d);
-    for (std::size_t t = 0; t < nt; ++t) {
-      float* out = syn1_.data() + static_cast<std::int64_t>(s.targets[t]) * dim_;
-      const float* g = s.out_grad.data() + t * d;
-#pragma omp simd
-      for (std::size_t k = 0; k < d; ++k) out[k] += g[k];
-    }
   }
 
   void train_sentence(const std::vector<std::int32_t>& sen, Lcg& rng, float alpha, Scratch& scratch) {
@@ -289,8 +330,12 @@ class Trainer {
     }
     for (std::int64_t k = 0; k < dim_; ++k) h[k] /= static_cast<float>(s.input_rows.size());
     std::fill(err, err + dim_, 0.0f);
-    draw_targets(sen[static_cast<std::size_t>(pos)], rng, s.targets);
-    negative_sampling(h, s.targets, alpha, err);
+    const std::int32_t word = sen[static_cast<std::size_t>(pos)];
+    if (o_.hierarchical_softmax) train_hidden(h, huffman_path(word), alpha, err);
+    if (o_.negative > 0) {
+      draw_targets(word, rng, s);
+      train_hidden(h, negatives(s), alpha, err);
+    }
     for (std::int32_t row : s.input_rows) {
       float* in = syn0_.data() + static_cast<std::int64_t>(row) * dim_;
 #pragma omp simd
@@ -329,11 +374,12 @@ class Trainer {
   std::int64_t dim_;
   AliasTable noise_;
   double alpha0_;
-  std::int64_t retained_;    // vocabulary tokens in the corpus (T of the subsampling formula)
-  std::vector<float> keep_;  // subsampling keep-probability per word
-  std::vector<float> syn0_, syn1_;
-  std::vector<std::int32_t> rows_;       // input rows of every word, word after word
-  std::vector<std::int64_t> row_begin_;  // word w's rows are rows_[row_begin_[w] .. row_begin_[w + 1])
+  std::int64_t retained_;                     // vocabulary tokens in the corpus (T of the subsampling formula)
+  std::vector<float> keep_;                   // subsampling keep-probability per word
+  std::vector<float> syn0_, syn1_, syn1_hs_;  // input rows; output rows of negative sampling / of inner nodes
+  HuffmanTree tree_;                          // hierarchical softmax
+  std::vector<std::int32_t> rows_;            // input rows of every word, word after word
+  std::vector<std::int64_t> row_begin_;       // word w's rows are rows_[row_begin_[w] .. row_begin_[w + 1])
   // One entry more than the steps: f just below 6 can round to index 1000
   // (word2vec.c allocates the same extra entry).
   float sigmoid_[kExpTable + 1];
@@ -341,11 +387,55 @@ class Trainer {
 
 }  // namespace
 
+HuffmanTree build_huffman_tree(const std::vector<std::int64_t>& counts) {
+  const auto v = static_cast<std::int64_t>(counts.size());
+  EMBED_CHECK(v >= 2, "a Huffman tree needs at least two words, got {}", v);
+  for (std::int64_t i = 1; i < v; ++i)
+    EMBED_CHECK(counts[static_cast<std::size_t>(i)] <= counts[static_cast<std::size_t>(i - 1)],
+                "Huffman tree counts must be sorted most frequent first");
+  std::vector<std::int64_t> count(static_cast<std::size_t>(2 * v), std::int64_t{1000000000000000});
+  std::vector<std::int64_t> parent(static_cast<std::size_t>(2 * v), 0);
+  std::vector<std::uint8_t> bit(static_cast<std::size_t>(2 * v), 0);
+  std::copy(counts.begin(), counts.end(), count.begin());
+  // Two queues: leaves from the rarest up (pos1), inner nodes in creation order (pos2).
+  std::int64_t pos1 = v - 1, pos2 = v;
+  const auto take_smallest = [&] {
+    if (pos1 >= 0 && count[static_cast<std::size_t>(pos1)] < count[static_cast<std::size_t>(pos2)]) return pos1--;
+    return pos2++;
+  };
+  for (std::int64_t a = 0; a < v - 1; ++a) {
+    const std::int64_t min1 = take_smallest(), min2 = take_smallest();
+    count[static_cast<std::size_t>(v + a)] =
+        count[static_cast<std::size_t>(min1)] + count[static_cast<std::size_t>(min2)];
+    parent[static_cast<std::size_t>(min1)] = parent[static_cast<std::size_t>(min2)] = v + a;
+    bit[static_cast<std::size_t>(min2)] = 1;
+  }
+  HuffmanTree t;
+  std::vector<std::int32_t> points;
+  std::vector<std::uint8_t> codes;
+  for (std::int64_t w = 0; w < v; ++w) {
+    points.clear();
+    codes.clear();
+    // From the leaf up: the node above b, with b's bit as the code there.
+    for (std::int64_t b = w; b != 2 * v - 2; b = parent[static_cast<std::size_t>(b)]) {
+      codes.push_back(bit[static_cast<std::size_t>(b)]);
+      points.push_back(static_cast<std::int32_t>(parent[static_cast<std::size_t>(b)] - v));
+    }
+    t.begin.push_back(static_cast<std::int64_t>(t.points.size()));
+    t.points.insert(t.points.end(), points.rbegin(), points.rend());  // root first
+    t.codes.insert(t.codes.end(), codes.rbegin(), codes.rend());
+  }
+  t.begin.push_back(static_cast<std::int64_t>(t.points.size()));
+  for (std::uint8_t c : t.codes) t.labels.push_back(1.0f - static_cast<float>(c));
+  return t;
+}
+
 Word2VecResult train_word2vec(const std::vector<std::string>& corpus_files, const Word2VecOptions& o) {
   EMBED_CHECK(o.dim > 0 && o.dim <= 10000, "dim must be in [1, 10000], got {}", o.dim);
   EMBED_CHECK(o.window > 0 && o.window < (1 << 20), "window must be positive, got {}", o.window);
-  EMBED_CHECK(o.negative > 0, "negative must be positive (hierarchical softmax is not implemented yet), got {}",
-              o.negative);
+  EMBED_CHECK(o.negative >= 0 && o.negative <= 1000, "negative must be in [0, 1000], got {}", o.negative);
+  EMBED_CHECK(o.negative > 0 || o.hierarchical_softmax,
+              "give negative > 0 or hierarchical softmax (or both): with neither nothing is trained");
   EMBED_CHECK(o.max_n == 0 || (o.min_n >= 1 && o.min_n <= o.max_n && o.max_n <= 100 && o.buckets > 0 &&
                                o.buckets <= (std::int64_t{1} << 30)),
               "subwords need 1 <= min_n <= max_n <= 100 and 0 < buckets <= 2^30 (max_n = 0 turns them off), got "

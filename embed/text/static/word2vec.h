@@ -12,6 +12,9 @@
 //     added to every context vector;
 //   - negative sampling: k noise words from unigram^0.75 (alias table),
 //     loss -log s(v'_w . h) - sum log s(-v'_n . h), plain SGD;
+//   - hierarchical softmax (optional, alone or with negative sampling): the
+//     word is predicted along its path in a Huffman tree of the counts, one
+//     logistic regression per inner node, loss -sum log s((1 - 2 bit) v'_n . h);
 //   - learning rate decays linearly from alpha to alpha * 1e-4 over all epochs;
 //   - input vectors start uniform in [-0.5/dim, 0.5/dim], output vectors at 0.
 // With max_n > 0 it trains fastText-style subword vectors (subword.h): a
@@ -37,7 +40,8 @@ struct Word2VecOptions {
   bool skip_gram = true;  // false: CBOW
   std::int64_t dim = 100;
   std::int64_t window = 5;
-  std::int64_t negative = 5;
+  std::int64_t negative = 5;          // noise words per positive (0: none; then hierarchical softmax alone)
+  bool hierarchical_softmax = false;  // a Huffman-tree softmax over the vocabulary (word2vec.c's -hs 1)
   std::int64_t min_count = 5;
   double sample = 1e-3;  // subsampling threshold s (0: off)
   double alpha = -1;     // starting learning rate; -1: 0.025 for skip-gram, 0.05 for CBOW (word2vec.c)
@@ -58,6 +62,19 @@ struct Word2VecResult {
   std::int64_t trained_words = 0;  // words that took part in training, all epochs
   double seconds = 0;
 };
+
+// word2vec.c's CreateBinaryTree: a Huffman tree over counts sorted most
+// frequent first, built with two queues (leaves and inner nodes). Word w's
+// path from the root visits inner nodes points[begin[w] .. begin[w+1])
+// (0 .. V-2, the root is V-2) and takes branch codes[...] at each; the
+// hierarchical-softmax label at a node is 1 - code.
+struct HuffmanTree {
+  std::vector<std::int32_t> points;
+  std::vector<std::uint8_t> codes;
+  std::vector<float> labels;
+  std::vector<std::int64_t> begin;
+};
+HuffmanTree build_huffman_tree(const std::vector<std::int64_t>& counts);
 
 // Trains on whitespace-separated UTF-8 text files; each line is a sentence.
 Word2VecResult train_word2vec(const std::vector<std::string>& corpus_files, const Word2VecOptions& options);
