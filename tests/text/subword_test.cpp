@@ -42,7 +42,7 @@ TEST(Subword, NgramsOfTheBracketedWord) {
   rows.clear();
   append_subword_rows("anything", 3, 6, 1000, 0, rows);
   append_subword_rows("anything", 0, 0, 1000, 0, rows);  // max_n 0: none
-  EXPECT_EQ(rows.size(), 8u + 7u + 6u + 5u);  // "<anything>" has 10 characters
+  EXPECT_EQ(rows.size(), 8u + 7u + 6u + 5u);             // "<anything>" has 10 characters
 }
 
 TEST(Subword, TrainSaveLoadAndUnseenWords) {
