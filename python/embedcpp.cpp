@@ -234,4 +234,5 @@ PYBIND11_MODULE(embedcpp, m) {
   python::bind_text(m);
   python::bind_sparse(m);
   python::bind_static(m);
+  python::bind_search(m);
 }

@@ -12,6 +12,7 @@ PACKAGES=(
   sentencepiece python3-sklearn python3-scipy
   dict-gcide python3-gensim fasttext
   dict-wn dict-foldoc bible-kjv
+  python3-faiss libfaiss-dev python3-hnswlib libhnswlib-dev
 )
 
 missing=()

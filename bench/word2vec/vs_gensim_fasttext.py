@@ -1,8 +1,10 @@
 """Word2Vec training throughput and quality: `embed word2vec train` against
 gensim (Debian python3-gensim, corpus_file mode, its fastest) and fastText
-(Debian `fasttext`, built without AVX; -minn 0 -maxn 0 so no subwords) on the
-same corpus and settings: dim 100, window 5, 5 negatives, min_count 5,
-sample 1e-3, 5 epochs, 1 and 2 threads, skip-gram and CBOW.
+(Debian `fasttext`, built without AVX) on the same corpus and settings:
+dim 100, window 5, min_count 5, sample 1e-3, 5 epochs, 1 and 2 threads.
+Modes: skipgram and cbow (5 negatives, no subwords: fastText -minn 0 -maxn 0),
+skipgram-hs and cbow-hs (hierarchical softmax alone), skipgram-subword
+(character 3-6-grams in 2M buckets, fastText's defaults; gensim's FastText).
 
 Throughput is words per CPU-second (corpus words x epochs / user+sys time of
 the training process), so 1- and 2-thread runs compare fairly; quality is
@@ -15,7 +17,8 @@ Corpus: the text8 prefix (1.17M words, one line cut into 10,000-word lines)
 from ../shared/data/corpora, or BENCH_CORPUS (e.g. the >10M-token output of
 scripts/prepare-word2vec-corpus.py); evaluation sets from
 ../shared/data/word-eval. BENCH_THREADS ("1,2") and BENCH_MODES
-("skipgram,cbow") narrow the runs.
+("skipgram,cbow"; add skipgram-hs, cbow-hs, skipgram-subword) narrow or
+widen the runs.
 """
 import os
 import resource
@@ -33,12 +36,27 @@ MODES = os.environ.get("BENCH_MODES", "skipgram,cbow").split(",")
 
 GENSIM = """
 import sys
-from gensim.models import Word2Vec
+from gensim.models import FastText, Word2Vec
 sg, threads, corpus, out, epochs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-m = Word2Vec(corpus_file=corpus, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, sg=sg,
-             workers=threads, epochs=epochs, seed=1)
+kind, hs = sys.argv[6], int(sys.argv[7])
+common = dict(corpus_file=corpus, vector_size=100, window=5, negative=0 if hs else 5, hs=hs, min_count=5,
+              sample=1e-3, sg=sg, workers=threads, epochs=epochs, seed=1)
+if kind == "subword":
+    m = FastText(min_n=3, max_n=6, bucket=2000000, **common)
+else:
+    m = Word2Vec(**common)
 m.wv.save_word2vec_format(out, binary=True)
 """
+
+# mode: (skip-gram?, our extra flags, gensim kind and hs, fastText flags)
+MODE_ARGS = {
+    "skipgram": (True, [], ("plain", 0), ["-minn", "0", "-maxn", "0"]),
+    "cbow": (False, [], ("plain", 0), ["-minn", "0", "-maxn", "0"]),
+    "skipgram-hs": (True, ["--hs", "--negative", "0"], ("plain", 1), ["-loss", "hs", "-minn", "0", "-maxn", "0"]),
+    "cbow-hs": (False, ["--hs", "--negative", "0"], ("plain", 1), ["-loss", "hs", "-minn", "0", "-maxn", "0"]),
+    "skipgram-subword": (True, ["--max-n", "6", "--min-n", "3", "--buckets", "2000000"], ("subword", 0),
+                         ["-minn", "3", "-maxn", "6", "-bucket", "2000000"]),
+}
 
 
 def timed(cmd):
@@ -79,23 +97,23 @@ def main():
     n = n_words * EPOCHS
     print(f"corpus: {name}, {n_words} words, {EPOCHS} epochs; words per CPU-second (k), quality")
     print(f"{'mode':9s} {'thr':>3s} {'tool':9s} {'wall s':>7s} {'kw/cpu-s':>9s} {'analogy':>8s} {'ws353':>6s}")
-    for sg in [m == "skipgram" for m in MODES]:
+    for mode in MODES:
+        sg, ours_flags, (gensim_kind, gensim_hs), fasttext_flags = MODE_ARGS[mode]
         for threads in THREADS:
             rows = {}
             out = os.path.join(tmp, "ours.bin")
             cmd = [EMBED, "--threads", str(threads), "word2vec", "train", corpus, "-o", out, "--epochs", str(EPOCHS)]
-            rows["embed"] = timed(cmd + ([] if sg else ["--cbow"])) + quality(out, True)
+            rows["embed"] = timed(cmd + ours_flags + ([] if sg else ["--cbow"])) + quality(out, True)
             out = os.path.join(tmp, "gensim.bin")
-            rows["gensim"] = timed([sys.executable, "-c", GENSIM, str(int(sg)), str(threads), corpus, out, str(EPOCHS)]) + \
-                quality(out, True)
+            rows["gensim"] = timed([sys.executable, "-c", GENSIM, str(int(sg)), str(threads), corpus, out, str(EPOCHS),
+                                    gensim_kind, str(gensim_hs)]) + quality(out, True)
             out = os.path.join(tmp, "ft")
             rows["fastText"] = timed(["fasttext", "skipgram" if sg else "cbow", "-input", corpus, "-output", out,
                                       "-dim", "100", "-ws", "5", "-neg", "5", "-minCount", "5", "-epoch",
-                                      str(EPOCHS), "-thread", str(threads), "-minn", "0", "-maxn", "0", "-t",
-                                      "1e-3", "-verbose", "0"]) + quality(out + ".vec", False)
+                                      str(EPOCHS), "-thread", str(threads), "-t", "1e-3", "-verbose", "0"] +
+                                     fasttext_flags) + quality(out + ".vec", False)
             for tool, (wall, cpu, analogy, ws) in rows.items():
-                print(f"{'skipgram' if sg else 'cbow':9s} {threads:3d} {tool:9s} {wall:7.1f} {n / cpu / 1e3:9.0f} "
-                      f"{analogy:8.4f} {ws:6.3f}")
+                print(f"{mode:9s} {threads:3d} {tool:9s} {wall:7.1f} {n / cpu / 1e3:9.0f} {analogy:8.4f} {ws:6.3f}")
             best_peer = max(n / rows[t][1] for t in ("gensim", "fastText"))
             print(f"{'':14s}ratio ours / fastest peer (words per CPU-s): {n / rows['embed'][1] / best_peer:.2f}")
 

@@ -10,6 +10,7 @@
 #include "embed/core/error.h"
 #include "embed/core/storage.h"
 #include "embed/io/atomic_file.h"
+#include "embed/io/checksum.h"
 
 namespace embed {
 
@@ -32,16 +33,7 @@ void put(std::string& out, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i, v >>= 8) out.push_back(static_cast<char>(v & 0xff));
 }
 
-std::uint32_t crc_of(const std::string& s) {
-  // zlib's crc32 takes a uInt length: feed it in chunks.
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (std::size_t at = 0; at < s.size();) {
-    const std::size_t n = std::min<std::size_t>(s.size() - at, 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(s.data() + at), static_cast<uInt>(n));
-    at += n;
-  }
-  return static_cast<std::uint32_t>(crc);
-}
+std::uint32_t crc_of(const std::string& s) { return crc32_update(0, s.data(), s.size()); }
 
 std::string inflate_raw(const unsigned char* src, std::size_t n, std::uint64_t expected, const std::string& where) {
   std::string out(expected, '\0');

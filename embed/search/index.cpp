@@ -1,0 +1,34 @@
+#include "embed/search/index.h"
+
+#include "embed/core/error.h"
+#include "embed/core/storage.h"
+#include "embed/search/exact_index.h"
+#include "embed/search/index_file.h"
+
+namespace embed::search {
+
+Metric parse_metric(std::string_view name) {
+  if (name == "cosine") return Metric::cosine;
+  if (name == "ip" || name == "inner_product") return Metric::inner_product;
+  if (name == "l2") return Metric::l2;
+  throw InvalidArgument(fmt::format("unknown metric '{}' (cosine, ip, l2)", name));
+}
+
+std::string_view metric_name(Metric m) {
+  switch (m) {
+    case Metric::cosine: return "cosine";
+    case Metric::inner_product: return "ip";
+    case Metric::l2: return "l2";
+  }
+  return "?";
+}
+
+std::unique_ptr<Index> load_index(const std::string& path) {
+  const auto file = MappedFile::open(path);
+  std::string_view payload;
+  const IndexHeader h = read_index_file(file->data(), file->size(), path, payload);
+  if (h.kind == "exact") return ExactIndex::from_payload(h.dim, h.metric, payload, path);
+  throw Unsupported(fmt::format("{}: index kind '{}' is not known to this build", path, h.kind));
+}
+
+}  // namespace embed::search

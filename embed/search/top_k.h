@@ -1,0 +1,49 @@
+// The k best (key, id) pairs seen so far, for one query: a bounded heap with
+// the worst kept at the front. Keys are "higher is better" (an L2 distance
+// enters negated); ties go to the smaller id, so results do not depend on
+// the order the candidates arrive in.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace embed::search {
+
+struct Candidate {
+  float key;
+  std::int64_t id;
+};
+
+inline bool better(const Candidate& a, const Candidate& b) { return a.key > b.key || (a.key == b.key && a.id < b.id); }
+
+class TopK {
+ public:
+  explicit TopK(std::int64_t k = 0) : k_(static_cast<std::size_t>(k)) { heap_.reserve(k_); }
+  // Cheap test before push(): could (key, id) enter?
+  bool admits(float key) const { return heap_.size() < k_ || key >= heap_.front().key; }
+  void push(Candidate c) {
+    if (heap_.size() < k_) {
+      heap_.push_back(c);
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    } else if (better(c, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), better);
+      heap_.back() = c;
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    }
+  }
+  void merge(const TopK& other) {
+    for (const Candidate& c : other.heap_) push(c);
+  }
+  // Best first; empties the keeper.
+  std::vector<Candidate> take_sorted() {
+    std::sort(heap_.begin(), heap_.end(), better);
+    return std::move(heap_);
+  }
+
+ private:
+  std::size_t k_;
+  std::vector<Candidate> heap_;
+};
+
+}  // namespace embed::search
