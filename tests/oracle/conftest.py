@@ -4,6 +4,10 @@ central finite differences.
 
 Tolerances (the project standard for float32): 1e-5 absolute + 1e-4 relative.
 """
+import glob
+import os
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -94,3 +98,20 @@ def rng():
 
 def randn(rng, *shape, scale=1.0):
     return np.asarray(rng.standard_normal(shape) * scale, dtype=np.float32)
+
+
+def write_licence_corpus(path):
+    """Real text for the word-vector tests: the licence texts of
+    /usr/share/common-licenses (~48k words), lower-cased a-z words, one line
+    per line of the licences."""
+    lines = []
+    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
+        if os.path.isfile(f):
+            lines += [" ".join(re.findall(r"[a-z]+", line.lower())) for line in open(f, errors="replace")]
+    path.write_text("\n".join(line for line in lines if line) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_licence_corpus(tmp_path_factory.mktemp("corpus") / "licences.txt")

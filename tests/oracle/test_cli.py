@@ -110,15 +110,11 @@ def test_tfidf_fit_transform_search(tmp_path):
 
 @pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
 def test_word_vectors_train_and_query(tmp_path):
-    import glob
     import re
 
-    lines = []
-    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
-        if os.path.isfile(f):
-            lines += [" ".join(re.findall(r"[a-z]+", line.lower())) for line in open(f, errors="replace")]
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text("\n".join(line for line in lines if line) + "\n")
+    from conftest import write_licence_corpus
+
+    corpus = write_licence_corpus(tmp_path / "corpus.txt")
     run = lambda *args: subprocess.run([EMBED, "--threads", "2", *args], capture_output=True, text=True)  # noqa: E731
 
     r = run("word2vec", "train", str(corpus), "--dim", "20", "--epochs", "2", "--max-n", "5", "--buckets", "50000",

@@ -11,9 +11,7 @@
 - Acceptance: unseen made-up inflections get vectors whose nearest
   vocabulary words share their stem.
 """
-import glob
 import os
-import re
 import shutil
 import subprocess
 
@@ -27,16 +25,6 @@ TEXT8 = os.path.join(os.path.dirname(__file__), "../../../shared/data/corpora/te
 WORDS = ["the", "licence", "licensed", "software", "copyright", "unlicensable", "relicensing", "zzzq", "x", "é",
          "naïveté", "日本語", "🙂ok"]
 
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    lines = []
-    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
-        if os.path.isfile(f):
-            lines += [" ".join(re.findall(r"[a-z]+", line.lower())) for line in open(f, errors="replace")]
-    path = tmp_path_factory.mktemp("subword") / "licences.txt"
-    path.write_text("\n".join(line for line in lines if line) + "\n")
-    return str(path)
 
 
 def printed_vectors(model, words):

@@ -12,9 +12,6 @@ differently, and the correlation is 0.80 skip-gram / 0.84 CBOW against 0.93
 for two seeds of either tool on its own tree; we require 0.75 there. Evaluation (analogies,
 word-pair similarity) must give gensim's numbers exactly on the same vectors.
 """
-import glob
-import os
-import re
 
 import numpy as np
 import pytest
@@ -26,16 +23,6 @@ gensim = pytest.importorskip("gensim")
 from gensim.models import KeyedVectors, Word2Vec  # noqa: E402
 from gensim.models.word2vec import LineSentence  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    lines = []
-    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
-        if os.path.isfile(f):
-            lines += [" ".join(re.findall(r"[a-z]+", line.lower())) for line in open(f, errors="replace")]
-    path = tmp_path_factory.mktemp("w2v") / "licences.txt"
-    path.write_text("\n".join(line for line in lines if line) + "\n")
-    return str(path)
 
 
 def cosines(vectors, words):
