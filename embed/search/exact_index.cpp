@@ -14,8 +14,8 @@ namespace embed::search {
 
 namespace {
 
-constexpr std::int64_t kQueryBlock = 64;       // queries per GEMM
-constexpr std::int64_t kRowBlock = 2048;       // stored rows per GEMM (a 64 x 2048 score tile: 512 KiB)
+constexpr std::int64_t kQueryBlock = 256;      // queries per GEMM
+constexpr std::int64_t kRowBlock = 1024;       // stored rows per GEMM (a 256 x 1024 score tile: 1 MiB)
 constexpr std::int64_t kRowsPerThread = 4096;  // fewer rows than this per thread: fewer threads
 
 float squared_norm(const float* x, std::int64_t d) {
@@ -107,11 +107,14 @@ SearchResults ExactIndex::search(const float* queries, std::int64_t nq, std::int
           TopK& top = mine[static_cast<std::size_t>(qb + i)];
           const float* s = tile.data() + i * rm;
           const float qn = q_norms[static_cast<std::size_t>(qb + i)];
+          float threshold = top.threshold();
           for (std::int64_t j = 0; j < rm; ++j) {
             // Higher is better inside: an L2 distance enters negated (and, as
             // FAISS, clamped at 0 against rounding).
             const float key = l2 ? -std::max(qn + norms_[static_cast<std::size_t>(rb + j)] - 2 * s[j], 0.0f) : s[j];
-            if (top.admits(key)) top.push({key, ids_[static_cast<std::size_t>(rb + j)]});
+            if (key < threshold) continue;
+            top.push({key, ids_[static_cast<std::size_t>(rb + j)]});
+            threshold = top.threshold();
           }
         }
       }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace embed::search {
@@ -20,8 +21,9 @@ inline bool better(const Candidate& a, const Candidate& b) { return a.key > b.ke
 class TopK {
  public:
   explicit TopK(std::int64_t k = 0) : k_(static_cast<std::size_t>(k)) { heap_.reserve(k_); }
-  // Cheap test before push(): could (key, id) enter?
-  bool admits(float key) const { return heap_.size() < k_ || key >= heap_.front().key; }
+  // The key a candidate must reach to enter (ties then go by id); -inf
+  // while fewer than k are kept. Cheap to test before push().
+  float threshold() const { return heap_.size() < k_ ? -std::numeric_limits<float>::infinity() : heap_.front().key; }
   void push(Candidate c) {
     if (heap_.size() < k_) {
       heap_.push_back(c);
