@@ -4,6 +4,7 @@
 
 #include "embed/core/error.h"
 #include "embed/search/exact_index.h"
+#include "embed/search/hnsw_index.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -65,6 +66,19 @@ void bind_search(py::module_& m) {
         return std::make_unique<search::ExactIndex>(dim, search::parse_metric(metric));
       },
       py::arg("dim"), py::arg("metric") = "cosine", "exact (brute-force) index; metric cosine, ip or l2");
+  py::class_<search::HnswIndex, search::Index>(m, "HnswIndex")
+      .def_property(
+          "ef_search", [](const search::HnswIndex& i) { return i.options().ef_search; },
+          &search::HnswIndex::set_ef_search);
+  m.def(
+      "hnsw_index",
+      [](std::int64_t dim, const std::string& metric, std::int64_t m, std::int64_t ef_construction,
+         std::int64_t ef_search, std::uint64_t seed) {
+        return std::make_unique<search::HnswIndex>(dim, search::parse_metric(metric),
+                                                   search::HnswOptions{m, ef_construction, ef_search, seed});
+      },
+      py::arg("dim"), py::arg("metric") = "cosine", py::arg("M") = 16, py::arg("ef_construction") = 200,
+      py::arg("ef_search") = 64, py::arg("seed") = 100, "approximate index (HNSW graph, hnswlib)");
   m.def("load_index", &search::load_index);
 }
 

@@ -7,6 +7,7 @@
 #include "embed/core/blas.h"
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
+#include "embed/search/checked_vectors.h"
 #include "embed/search/index_file.h"
 #include "embed/search/top_k.h"
 
@@ -17,29 +18,6 @@ namespace {
 constexpr std::int64_t kQueryBlock = 256;      // queries per GEMM
 constexpr std::int64_t kRowBlock = 1024;       // stored rows per GEMM (a 256 x 1024 score tile: 1 MiB)
 constexpr std::int64_t kRowsPerThread = 4096;  // fewer rows than this per thread: fewer threads
-
-float squared_norm(const float* x, std::int64_t d) {
-  float s = 0;
-#pragma omp simd reduction(+ : s)
-  for (std::int64_t k = 0; k < d; ++k) s += x[k] * x[k];
-  return s;
-}
-
-// Copies n x d vectors, checking that they are finite and, for cosine, not
-// zero, and normalising them under cosine.
-std::vector<float> checked_copy(const float* x, std::int64_t n, std::int64_t d, Metric metric, const char* what) {
-  std::vector<float> out(x, x + n * d);
-  for (std::int64_t i = 0; i < n; ++i) {
-    float* v = out.data() + i * d;
-    for (std::int64_t k = 0; k < d; ++k)
-      EMBED_CHECK(std::isfinite(v[k]), "{} {} has a NaN or infinity at position {}", what, i, k);
-    if (metric != Metric::cosine) continue;
-    const float norm = std::sqrt(squared_norm(v, d));
-    EMBED_CHECK(norm > 0, "{} {} is all zeros: its cosine to anything is undefined", what, i);
-    for (std::int64_t k = 0; k < d; ++k) v[k] /= norm;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -54,21 +32,8 @@ void ExactIndex::add(const float* vectors, std::int64_t n, const std::int64_t* i
 }
 
 void ExactIndex::add_rows(const std::vector<float>& rows, std::int64_t n, const std::int64_t* ids) {
-  std::vector<std::int64_t> new_ids(static_cast<std::size_t>(n));
-  if (ids) {
-    std::copy(ids, ids + n, new_ids.begin());
-    std::vector<std::int64_t> sorted = new_ids;
-    std::sort(sorted.begin(), sorted.end());
-    const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
-    EMBED_CHECK(dup == sorted.end(), "id {} appears twice in one add", dup == sorted.end() ? 0 : *dup);
-    for (std::int64_t id : new_ids) {
-      EMBED_CHECK(id >= 0, "ids must be >= 0 (-1 marks a missing result), got {}", id);
-      EMBED_CHECK(!contains(id), "id {} is already in the index (remove it first to replace it)", id);
-    }
-  } else {
-    EMBED_CHECK(next_id_ <= std::numeric_limits<std::int64_t>::max() - n, "out of ids");
-    for (std::int64_t i = 0; i < n; ++i) new_ids[static_cast<std::size_t>(i)] = next_id_ + i;
-  }
+  const std::vector<std::int64_t> new_ids =
+      checked_ids(ids, n, next_id_, [this](std::int64_t id) { return contains(id); });
   row_of_.reserve(row_of_.size() + static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t id = new_ids[static_cast<std::size_t>(i)];

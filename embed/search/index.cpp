@@ -3,6 +3,7 @@
 #include "embed/core/error.h"
 #include "embed/core/storage.h"
 #include "embed/search/exact_index.h"
+#include "embed/search/hnsw_index.h"
 #include "embed/search/index_file.h"
 
 namespace embed::search {
@@ -28,6 +29,7 @@ std::unique_ptr<Index> load_index(const std::string& path) {
   std::string_view payload;
   const IndexHeader h = read_index_file(file->data(), file->size(), path, payload);
   if (h.kind == "exact") return ExactIndex::from_payload(h.dim, h.metric, payload, path);
+  if (h.kind == "hnsw") return HnswIndex::from_payload(h.dim, h.metric, payload, path);
   throw Unsupported(fmt::format("{}: index kind '{}' is not known to this build", path, h.kind));
 }
 
