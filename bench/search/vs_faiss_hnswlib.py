@@ -1,6 +1,6 @@
-"""Nearest-neighbour search on one machine, side by side: our exact index
-against FAISS (Debian python3-faiss 1.7.3) flat, HNSW and IVF-PQ, and
-hnswlib (Debian python3-hnswlib 0.6.2) HNSW, on the same normalised vectors
+"""Nearest-neighbour search on one machine, side by side: our exact and HNSW
+indexes against FAISS (Debian python3-faiss 1.7.3) flat, HNSW and IVF-PQ,
+and hnswlib (Debian python3-hnswlib 0.6.2) HNSW, on the same normalised vectors
 (inner product = cosine). Prints build time, queries per second at 1 and 2
 threads, and recall@10 against exact search; approximate methods are run
 at a few search-time settings so the recall/speed trade-off shows.
@@ -9,6 +9,8 @@ Data: BENCH_N vectors (default 200,000) of dimension 128 drawn around 1,000
 Gaussian centres (roughly how real embeddings cluster; pure isotropic noise
 is the worst case for every approximate method), normalised; 1,000 held-out
 queries from the same distribution. Seeded, so runs are comparable.
+BENCH_METHODS (default "ours-hnsw,hnswlib,faiss-hnsw,ivfpq") picks the
+approximate methods; exact search (ours and FAISS's) always runs.
 """
 import os
 import time
@@ -20,6 +22,8 @@ import embedcpp as E
 N = int(os.environ.get("BENCH_N", "200000"))
 D, NQ, K = 128, 1000, 10
 THREADS = [int(t) for t in os.environ.get("BENCH_THREADS", "1,2").split(",")]
+METHODS = os.environ.get("BENCH_METHODS", "ours-hnsw,hnswlib,faiss-hnsw,ivfpq").split(",")
+EFS = [16, 32, 64, 128]
 
 
 def dataset():
@@ -76,6 +80,16 @@ def main():
     assert recall(ids, truth) > 0.999  # the two exact searches agree
 
     for m in [16, 32]:
+        if "ours-hnsw" in METHODS:
+            ours_hnsw = E.hnsw_index(D, "ip", M=m, ef_construction=200)
+            set_threads(max(THREADS))
+            build, _ = timed(lambda: ours_hnsw.add(x))
+            for ef in EFS:
+                ours_hnsw.ef_search = ef
+                report(f"embed.cpp HNSW M={m} efC=200 ef={ef}", build if ef == EFS[0] else 0.0,
+                       lambda: ours_hnsw.search(q, K)[1], truth)
+        if "hnswlib" not in METHODS:
+            continue
         index = hnswlib.Index(space="ip", dim=D)
         set_threads(max(THREADS))
         def build_hnswlib():
@@ -83,22 +97,25 @@ def main():
             index.set_num_threads(max(THREADS))
             index.add_items(x, np.arange(N))
         build, _ = timed(build_hnswlib)
-        for ef in [16, 32, 64, 128]:
+        for ef in EFS:
             index.set_ef(ef)
             def search_hnswlib():
                 index.set_num_threads(faiss.omp_get_max_threads())
                 return index.knn_query(q, k=K)[0]
             report(f"hnswlib HNSW M={m} efC=200 ef={ef}", build if ef == 16 else 0.0, search_hnswlib, truth)
 
+    for m in [16, 32] if "faiss-hnsw" in METHODS else []:
         hnsw = faiss.IndexHNSWFlat(D, m, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efConstruction = 200
         set_threads(max(THREADS))
         build, _ = timed(lambda: hnsw.add(x))
-        for ef in [16, 32, 64, 128]:
+        for ef in EFS:
             hnsw.hnsw.efSearch = ef
             report(f"faiss HNSW M={m} efC=200 ef={ef}", build if ef == 16 else 0.0, lambda: hnsw.search(q, K)[1],
                    truth)
 
+    if "ivfpq" not in METHODS:
+        return
     nlist = int(4 * np.sqrt(N))
     quantiser = faiss.IndexFlatIP(D)
     ivfpq = faiss.IndexIVFPQ(quantiser, D, nlist, 32, 8, faiss.METRIC_INNER_PRODUCT)
