@@ -10,7 +10,8 @@ Gaussian centres (roughly how real embeddings cluster; pure isotropic noise
 is the worst case for every approximate method), normalised; 1,000 held-out
 queries from the same distribution. Seeded, so runs are comparable.
 BENCH_METHODS (default "ours-hnsw,hnswlib,faiss-hnsw,ivfpq") picks the
-approximate methods; exact search (ours and FAISS's) always runs.
+approximate methods and BENCH_M ("16,32") the HNSW link counts; exact
+search (ours and FAISS's) always runs.
 """
 import os
 import time
@@ -24,6 +25,7 @@ D, NQ, K = 128, 1000, 10
 THREADS = [int(t) for t in os.environ.get("BENCH_THREADS", "1,2").split(",")]
 METHODS = os.environ.get("BENCH_METHODS", "ours-hnsw,hnswlib,faiss-hnsw,ivfpq").split(",")
 EFS = [16, 32, 64, 128]
+MS = [int(m) for m in os.environ.get("BENCH_M", "16,32").split(",")]  # HNSW links per node
 
 
 def dataset():
@@ -79,7 +81,7 @@ def main():
     ids = report("faiss IndexFlatIP", build, lambda: flat.search(q, K)[1], truth)
     assert recall(ids, truth) > 0.999  # the two exact searches agree
 
-    for m in [16, 32]:
+    for m in MS:
         if "ours-hnsw" in METHODS:
             ours_hnsw = E.hnsw_index(D, "ip", M=m, ef_construction=200)
             set_threads(max(THREADS))
@@ -104,7 +106,7 @@ def main():
                 return index.knn_query(q, k=K)[0]
             report(f"hnswlib HNSW M={m} efC=200 ef={ef}", build if ef == 16 else 0.0, search_hnswlib, truth)
 
-    for m in [16, 32] if "faiss-hnsw" in METHODS else []:
+    for m in MS if "faiss-hnsw" in METHODS else []:
         hnsw = faiss.IndexHNSWFlat(D, m, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efConstruction = 200
         set_threads(max(THREADS))
