@@ -1,10 +1,12 @@
-// `embed inspect FILE`: shapes, dtypes and value ranges of .npy / .safetensors.
+// `embed inspect FILE`: shapes, dtypes and value ranges of .npy / .safetensors;
+// backend, metric, dimension and size of an index file (.idx).
 #include <cstdio>
 
 #include "apps/cli/commands.h"
 #include "embed/core/ops/reduce.h"
 #include "embed/io/npy.h"
 #include "embed/io/safetensors.h"
+#include "embed/search/index.h"
 
 namespace embed::cli {
 
@@ -30,7 +32,14 @@ int run_inspect(const std::string& path) {
     for (const auto& [name, t] : st.tensors) describe_tensor(name, t);
     return 0;
   }
-  throw Unsupported(fmt::format("'{}': inspect reads .npy and .safetensors files", path));
+  if (path.ends_with(".idx")) {
+    const auto index = search::load_index(path);  // checks the checksum and, for HNSW, the whole graph
+    std::printf("%s: %s index, metric %s, %lld vectors of dimension %lld\n", path.c_str(),
+                std::string(index->kind()).c_str(), std::string(search::metric_name(index->metric())).c_str(),
+                static_cast<long long>(index->size()), static_cast<long long>(index->dim()));
+    return 0;
+  }
+  throw Unsupported(fmt::format("'{}': inspect reads .npy, .safetensors and .idx files", path));
 }
 
 }  // namespace embed::cli

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("-o,--output", demo.output, "where to write the trained weights");
 
   std::string inspect_path;
-  auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy or .safetensors file");
+  auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy, .safetensors or index (.idx) file");
   inspect_cmd->add_option("file", inspect_path, "file to describe")->required();
 
   embed::cli::TokenizerOptions tok;

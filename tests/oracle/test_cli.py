@@ -140,3 +140,21 @@ def test_word_vectors_train_and_query(tmp_path):
             str(tmp_path / "ok.vec"))
     assert r.returncode == 0, r.stderr
     assert "\ufffd" in (tmp_path / "ok.vec").read_text()
+
+
+@pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
+def test_inspect_index_files(tmp_path):
+    import numpy as np
+
+    import embedcpp as E
+
+    index = E.hnsw_index(6, "l2")
+    index.add(np.random.default_rng(0).standard_normal((50, 6)).astype(np.float32))
+    index.save(str(tmp_path / "a.idx"))
+    out = subprocess.run([EMBED, "inspect", str(tmp_path / "a.idx")], capture_output=True, text=True)
+    assert out.returncode == 0 and "hnsw index, metric l2, 50 vectors of dimension 6" in out.stdout
+    raw = bytearray((tmp_path / "a.idx").read_bytes())
+    raw[100] ^= 1
+    (tmp_path / "b.idx").write_bytes(bytes(raw))
+    out = subprocess.run([EMBED, "inspect", str(tmp_path / "b.idx")], capture_output=True, text=True)
+    assert out.returncode == 1 and "checksum mismatch" in out.stderr
