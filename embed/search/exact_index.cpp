@@ -85,19 +85,11 @@ SearchResults ExactIndex::search(const float* queries, std::int64_t nq, std::int
       }
     }
   }
-  SearchResults r;
-  r.queries = nq;
-  r.k = k;
-  r.ids.assign(static_cast<std::size_t>(nq * k), -1);
-  r.scores.assign(static_cast<std::size_t>(nq * k), std::numeric_limits<float>::quiet_NaN());
+  SearchResults r = empty_results(nq, k);
   for (std::int64_t i = 0; i < nq; ++i) {
     TopK& top = best[0][static_cast<std::size_t>(i)];
     for (int t = 1; t < threads; ++t) top.merge(best[static_cast<std::size_t>(t)][static_cast<std::size_t>(i)]);
-    const std::vector<Candidate> sorted = top.take_sorted();
-    for (std::size_t j = 0; j < sorted.size(); ++j) {
-      r.ids[static_cast<std::size_t>(i * k) + j] = sorted[j].id;
-      r.scores[static_cast<std::size_t>(i * k) + j] = l2 ? -sorted[j].key : sorted[j].key;
-    }
+    write_row(r, i, top, metric_);
   }
   return r;
 }

@@ -205,11 +205,7 @@ SearchResults HnswIndex::search(const float* queries, std::int64_t nq, std::int6
   EMBED_CHECK(k >= 1, "k must be >= 1, got {}", k);
   EMBED_CHECK(nq >= 0, "cannot search {} queries", nq);
   const std::vector<float> q = checked_copy(queries, nq, dim_, metric_, "query");
-  SearchResults r;
-  r.queries = nq;
-  r.k = k;
-  r.ids.assign(static_cast<std::size_t>(nq * k), -1);
-  r.scores.assign(static_cast<std::size_t>(nq * k), std::numeric_limits<float>::quiet_NaN());
+  SearchResults r = empty_results(nq, k);
   if (!graph_ || present_.empty()) return r;
   // hnswlib searches with max(ef, k) candidates.
   const bool l2 = metric_ == Metric::l2;
@@ -223,11 +219,7 @@ SearchResults HnswIndex::search(const float* queries, std::int64_t nq, std::int6
       const float d = found.top().first;
       top.push({l2 ? -d : 1.0f - d, static_cast<std::int64_t>(found.top().second)});
     }
-    const std::vector<Candidate> sorted = top.take_sorted();
-    for (std::size_t j = 0; j < sorted.size(); ++j) {
-      r.ids[static_cast<std::size_t>(i * k) + j] = sorted[j].id;
-      r.scores[static_cast<std::size_t>(i * k) + j] = l2 ? -sorted[j].key : sorted[j].key;
-    }
+    write_row(r, i, top, metric_);
   }
   return r;
 }

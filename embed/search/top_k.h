@@ -9,6 +9,8 @@
 #include <limits>
 #include <vector>
 
+#include "embed/search/index.h"
+
 namespace embed::search {
 
 struct Candidate {
@@ -47,5 +49,25 @@ class TopK {
   std::size_t k_;
   std::vector<Candidate> heap_;
 };
+
+// nq x k results holding id -1 and score NaN.
+inline SearchResults empty_results(std::int64_t nq, std::int64_t k) {
+  SearchResults r;
+  r.queries = nq;
+  r.k = k;
+  r.ids.assign(static_cast<std::size_t>(nq * k), -1);
+  r.scores.assign(static_cast<std::size_t>(nq * k), std::numeric_limits<float>::quiet_NaN());
+  return r;
+}
+
+// Moves query i's best, best first, into row i of r; keys become scores
+// again (an L2 key is the negated distance).
+inline void write_row(SearchResults& r, std::int64_t i, TopK& top, Metric metric) {
+  const std::vector<Candidate> sorted = top.take_sorted();
+  for (std::size_t j = 0; j < sorted.size(); ++j) {
+    r.ids[static_cast<std::size_t>(i * r.k) + j] = sorted[j].id;
+    r.scores[static_cast<std::size_t>(i * r.k) + j] = metric == Metric::l2 ? -sorted[j].key : sorted[j].key;
+  }
+}
 
 }  // namespace embed::search
