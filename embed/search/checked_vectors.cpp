@@ -45,7 +45,8 @@ std::vector<std::int64_t> checked_ids(const std::int64_t* ids, std::int64_t n, s
   const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
   EMBED_CHECK(dup == sorted.end(), "id {} appears twice in one add", dup == sorted.end() ? 0 : *dup);
   for (std::int64_t id : out) {
-    EMBED_CHECK(id >= 0, "ids must be >= 0 (-1 marks a missing result), got {}", id);
+    EMBED_CHECK(id >= 0 && id < std::numeric_limits<std::int64_t>::max(),
+                "ids must be in [0, 2^63 - 1) (-1 marks a missing result), got {}", id);
     EMBED_CHECK(!present(id), "id {} is already in the index (remove it first to replace it)", id);
   }
   return out;

@@ -99,7 +99,7 @@ std::int64_t validate_graph(std::string_view g, std::int64_t dim, const std::str
     }
     std::uint64_t label;
     std::memcpy(&label, r + h.label_offset, 8);
-    if (label > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+    if (label >= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
         !labels.insert(static_cast<std::int64_t>(label)).second)
       fail("bad or repeated label");
     next_label = std::max(next_label, static_cast<std::int64_t>(label) + 1);
@@ -107,15 +107,24 @@ std::int64_t validate_graph(std::string_view g, std::int64_t dim, const std::str
   }
   p = records + h.count * h.bytes_per_element;
   const std::uint64_t links_per_level = h.max_m * 4 + 4;
-  std::int64_t entry_level = -1;
+  // First every element's level and link block, then the links: a
+  // neighbour listed on level l must itself reach level l (search walks
+  // its list there).
+  std::vector<std::uint32_t> levels(h.count);
+  std::vector<const char*> blocks(h.count);
   for (std::uint64_t i = 0; i < h.count; ++i) {
     if (static_cast<std::size_t>(g.data() + g.size() - p) < 4) fail("truncated upper-level links");
     const auto bytes = read_pod<std::uint32_t>(p);
     if (bytes % links_per_level != 0 || bytes / links_per_level > static_cast<std::uint64_t>(h.max_level) ||
         static_cast<std::size_t>(g.data() + g.size() - p) < bytes)
       fail("bad upper-level link block");
-    for (std::uint64_t level = 0; level < bytes / links_per_level; ++level) {
-      const char* l = p + level * links_per_level;
+    levels[i] = static_cast<std::uint32_t>(bytes / links_per_level);
+    blocks[i] = p;
+    p += bytes;
+  }
+  for (std::uint64_t i = 0; i < h.count; ++i) {
+    for (std::uint32_t level = 1; level <= levels[i]; ++level) {
+      const char* l = blocks[i] + (level - 1) * links_per_level;
       const auto links =
           static_cast<std::uint16_t>(static_cast<unsigned char>(l[0]) | (static_cast<unsigned char>(l[1]) << 8));
       if (links > h.max_m) fail("bad upper-level link count");
@@ -123,13 +132,13 @@ std::int64_t validate_graph(std::string_view g, std::int64_t dim, const std::str
         std::uint32_t id;
         std::memcpy(&id, l + 4 + 4 * j, 4);
         if (id >= h.count) fail("neighbour id out of range");
+        if (levels[id] < level) fail("a neighbour on a level above its own");
       }
     }
-    if (i == h.entry_point) entry_level = static_cast<std::int64_t>(bytes / links_per_level);
-    p += bytes;
   }
+  if (h.count > 0 && levels[h.entry_point] != static_cast<std::uint32_t>(h.max_level))
+    fail("the entry point is not on the top level");
   if (p != g.data() + g.size()) fail("bytes left over");
-  if (h.count > 0 && entry_level != h.max_level) fail("the entry point is not on the top level");
   return next_label;
 }
 

@@ -26,11 +26,15 @@ std::string_view metric_name(Metric m) {
 
 std::unique_ptr<Index> load_index(const std::string& path) {
   const auto file = MappedFile::open(path);
+  return parse_index(file->data(), file->size(), path);
+}
+
+std::unique_ptr<Index> parse_index(const unsigned char* data, std::size_t size, const std::string& name) {
   std::string_view payload;
-  const IndexHeader h = read_index_file(file->data(), file->size(), path, payload);
-  if (h.kind == "exact") return ExactIndex::from_payload(h.dim, h.metric, payload, path);
-  if (h.kind == "hnsw") return HnswIndex::from_payload(h.dim, h.metric, payload, path);
-  throw Unsupported(fmt::format("{}: index kind '{}' is not known to this build", path, h.kind));
+  const IndexHeader h = read_index_file(data, size, name, payload);
+  if (h.kind == "exact") return ExactIndex::from_payload(h.dim, h.metric, payload, name);
+  if (h.kind == "hnsw") return HnswIndex::from_payload(h.dim, h.metric, payload, name);
+  throw Unsupported(fmt::format("{}: index kind '{}' is not known to this build", name, h.kind));
 }
 
 }  // namespace embed::search

@@ -61,5 +61,7 @@ class Index {
 
 // Reads an index file written by any backend's save().
 std::unique_ptr<Index> load_index(const std::string& path);
+// The same from memory; `name` is used in FormatError messages.
+std::unique_ptr<Index> parse_index(const unsigned char* data, std::size_t size, const std::string& name);
 
 }  // namespace embed::search
