@@ -16,10 +16,10 @@ namespace {
 bool is_fasttext_model(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return false;
-  unsigned char magic[4] = {0, 0, 0, 0};
-  const bool got = std::fread(magic, 1, 4, f) == 4;
+  std::int32_t magic = 0;  // fastText writes it in host order, as it reads it
+  const bool got = std::fread(&magic, sizeof magic, 1, f) == 1;
   std::fclose(f);
-  return got && magic[0] == 0xBA && magic[1] == 0x16 && magic[2] == 0x4F && magic[3] == 0x2F;  // 793712314, LE
+  return got && magic == text::kFastTextMagic;
 }
 
 text::KeyedVectors load_vectors(const std::string& path) {

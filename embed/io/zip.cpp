@@ -11,6 +11,7 @@
 #include "embed/core/storage.h"
 #include "embed/io/atomic_file.h"
 #include "embed/io/checksum.h"
+#include "embed/io/little_endian.h"
 
 namespace embed {
 
@@ -22,16 +23,6 @@ constexpr std::size_t kLocalSize = 30, kCentralSize = 46, kEndSize = 22;
 // Decompressed members larger than this are refused: an .npz member that big
 // is not something this library loads into memory, and it bounds zip bombs.
 constexpr std::uint64_t kMaxMember = std::uint64_t{1} << 34;
-
-std::uint64_t le(const unsigned char* p, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-void put(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i, v >>= 8) out.push_back(static_cast<char>(v & 0xff));
-}
 
 std::uint32_t crc_of(const std::string& s) { return crc32_update(0, s.data(), s.size()); }
 
@@ -70,24 +61,25 @@ std::map<std::string, std::string> parse_zip(const unsigned char* data, std::siz
   std::size_t end = std::numeric_limits<std::size_t>::max();
   const std::size_t lowest = size >= kEndSize + 65535 ? size - kEndSize - 65535 : 0;
   for (std::size_t p = size - kEndSize + 1; p-- > lowest;) {
-    if (le(data + p, 4) == kEndSig && p + kEndSize + le(data + p + 20, 2) == size) {
+    if (read_le(data + p, 4) == kEndSig && p + kEndSize + read_le(data + p + 20, 2) == size) {
       end = p;
       break;
     }
   }
   EMBED_CHECK_AS(FormatError, end != std::numeric_limits<std::size_t>::max(),
                  "{}: not a zip file (no end-of-central-directory record)", name);
-  std::uint64_t count = le(data + end + 10, 2), dir_size = le(data + end + 12, 4), dir_at = le(data + end + 16, 4);
+  std::uint64_t count = read_le(data + end + 10, 2), dir_size = read_le(data + end + 12, 4),
+                dir_at = read_le(data + end + 16, 4);
   if (count == 0xffff || dir_size == 0xffffffff || dir_at == 0xffffffff) {
     // Zip64: a locator just before the end record points at the Zip64 end record.
-    EMBED_CHECK_AS(FormatError, end >= 20 && le(data + end - 20, 4) == kZip64LocatorSig,
+    EMBED_CHECK_AS(FormatError, end >= 20 && read_le(data + end - 20, 4) == kZip64LocatorSig,
                    "{}: Zip64 sizes without a Zip64 locator", name);
-    const std::uint64_t z64 = le(data + end - 20 + 8, 8);
-    EMBED_CHECK_AS(FormatError, z64 <= size && size - z64 >= 56 && le(data + z64, 4) == kZip64EndSig,
+    const std::uint64_t z64 = read_le(data + end - 20 + 8, 8);
+    EMBED_CHECK_AS(FormatError, z64 <= size && size - z64 >= 56 && read_le(data + z64, 4) == kZip64EndSig,
                    "{}: Zip64 end record out of range", name);
-    count = le(data + z64 + 32, 8);
-    dir_size = le(data + z64 + 40, 8);
-    dir_at = le(data + z64 + 48, 8);
+    count = read_le(data + z64 + 32, 8);
+    dir_size = read_le(data + z64 + 40, 8);
+    dir_at = read_le(data + z64 + 48, 8);
   }
   EMBED_CHECK_AS(FormatError, dir_at <= size && dir_size <= size - dir_at, "{}: central directory out of range", name);
   EMBED_CHECK_AS(FormatError, count <= dir_size / kCentralSize, "{}: {} members cannot fit a {}-byte directory", name,
@@ -95,12 +87,12 @@ std::map<std::string, std::string> parse_zip(const unsigned char* data, std::siz
   std::map<std::string, std::string> members;
   std::uint64_t at = dir_at;
   for (std::uint64_t i = 0; i < count; ++i) {
-    EMBED_CHECK_AS(FormatError, dir_at + dir_size - at >= kCentralSize && le(data + at, 4) == kCentralSig,
+    EMBED_CHECK_AS(FormatError, dir_at + dir_size - at >= kCentralSize && read_le(data + at, 4) == kCentralSig,
                    "{}: bad central directory entry {}", name, i);
     const unsigned char* e = data + at;
-    const std::uint64_t flags = le(e + 8, 2), method = le(e + 10, 2), crc = le(e + 16, 4);
-    std::uint64_t packed = le(e + 20, 4), plain = le(e + 24, 4), local = le(e + 42, 4);
-    const std::uint64_t name_len = le(e + 28, 2), extra_len = le(e + 30, 2), comment_len = le(e + 32, 2);
+    const std::uint64_t flags = read_le(e + 8, 2), method = read_le(e + 10, 2), crc = read_le(e + 16, 4);
+    std::uint64_t packed = read_le(e + 20, 4), plain = read_le(e + 24, 4), local = read_le(e + 42, 4);
+    const std::uint64_t name_len = read_le(e + 28, 2), extra_len = read_le(e + 30, 2), comment_len = read_le(e + 32, 2);
     EMBED_CHECK_AS(FormatError, kCentralSize + name_len + extra_len + comment_len <= dir_at + dir_size - at,
                    "{}: central directory entry {} runs past the directory", name, i);
     const std::string member(reinterpret_cast<const char*>(e + kCentralSize), name_len);
@@ -108,14 +100,14 @@ std::map<std::string, std::string> parse_zip(const unsigned char* data, std::siz
     // Zip64 extra field (id 1): the 8-byte values replace those set to 0xffffffff, in this order.
     for (std::uint64_t x = 0; x + 4 <= extra_len;) {
       const unsigned char* f = e + kCentralSize + name_len + x;
-      const std::uint64_t id = le(f, 2), len = le(f + 2, 2);
+      const std::uint64_t id = read_le(f, 2), len = read_le(f + 2, 2);
       EMBED_CHECK_AS(FormatError, x + 4 + len <= extra_len, "{}: extra field runs past its entry", where);
       if (id == 1) {
         std::uint64_t off = 4;
         for (std::uint64_t* v : {&plain, &packed, &local}) {
           if (*v != 0xffffffff) continue;
           EMBED_CHECK_AS(FormatError, off + 8 <= 4 + len, "{}: Zip64 field too short", where);
-          *v = le(f + off, 8);
+          *v = read_le(f + off, 8);
           off += 8;
         }
       }
@@ -125,9 +117,9 @@ std::map<std::string, std::string> parse_zip(const unsigned char* data, std::siz
     EMBED_CHECK_AS(Unsupported, method == 0 || method == 8,
                    "{}: compression method {} is not supported (stored and deflate are)", where, method);
     EMBED_CHECK_AS(FormatError, plain <= kMaxMember, "{}: member of {} bytes is too large", where, plain);
-    EMBED_CHECK_AS(FormatError, local <= size && size - local >= kLocalSize && le(data + local, 4) == kLocalSig,
+    EMBED_CHECK_AS(FormatError, local <= size && size - local >= kLocalSize && read_le(data + local, 4) == kLocalSig,
                    "{}: local header out of range", where);
-    const std::uint64_t body = local + kLocalSize + le(data + local + 26, 2) + le(data + local + 28, 2);
+    const std::uint64_t body = local + kLocalSize + read_le(data + local + 26, 2) + read_le(data + local + 28, 2);
     EMBED_CHECK_AS(FormatError, body <= size && packed <= size - body, "{}: member data runs past the file", where);
     // Deflate expands at most 1032:1 (RFC 1951's longest match per 2-bit
     // code): a larger claimed size is a lie, refused before allocating it.
@@ -170,31 +162,31 @@ void save_zip(const std::string& path, const std::vector<std::pair<std::string, 
       const auto header = [&](bool central) {
         std::string extra;
         if (z64) {
-          put(extra, 1, 2);
-          put(extra, central ? 24 : 16, 2);
-          put(extra, content.size(), 8);
-          put(extra, content.size(), 8);
-          if (central) put(extra, local, 8);
+          append_le(extra, 1, 2);
+          append_le(extra, central ? 24 : 16, 2);
+          append_le(extra, content.size(), 8);
+          append_le(extra, content.size(), 8);
+          if (central) append_le(extra, local, 8);
         }
         std::string h;
-        put(h, central ? kCentralSig : kLocalSig, 4);
-        if (central) put(h, z64 ? 45 : 20, 2);  // made by
-        put(h, z64 ? 45 : 20, 2);               // version needed
-        put(h, 0, 2);                           // flags
-        put(h, 0, 2);                           // method: stored
-        put(h, 0, 2);                           // time
-        put(h, (1 << 5) | 1, 2);                // date: 1980-01-01, so output is reproducible
-        put(h, crc, 4);
-        put(h, z64 ? 0xffffffffu : content.size(), 4);
-        put(h, z64 ? 0xffffffffu : content.size(), 4);
-        put(h, member.size(), 2);
-        put(h, extra.size(), 2);
+        append_le(h, central ? kCentralSig : kLocalSig, 4);
+        if (central) append_le(h, z64 ? 45 : 20, 2);  // made by
+        append_le(h, z64 ? 45 : 20, 2);               // version needed
+        append_le(h, 0, 2);                           // flags
+        append_le(h, 0, 2);                           // method: stored
+        append_le(h, 0, 2);                           // time
+        append_le(h, (1 << 5) | 1, 2);                // date: 1980-01-01, so output is reproducible
+        append_le(h, crc, 4);
+        append_le(h, z64 ? 0xffffffffu : content.size(), 4);
+        append_le(h, z64 ? 0xffffffffu : content.size(), 4);
+        append_le(h, member.size(), 2);
+        append_le(h, extra.size(), 2);
         if (central) {
-          put(h, 0, 2);  // comment
-          put(h, 0, 2);  // disk
-          put(h, 0, 2);  // internal attributes
-          put(h, 0, 4);  // external attributes
-          put(h, z64 ? 0xffffffffu : local, 4);
+          append_le(h, 0, 2);  // comment
+          append_le(h, 0, 2);  // disk
+          append_le(h, 0, 2);  // internal attributes
+          append_le(h, 0, 4);  // external attributes
+          append_le(h, z64 ? 0xffffffffu : local, 4);
         }
         return h + member + extra;
       };
@@ -208,29 +200,29 @@ void save_zip(const std::string& path, const std::vector<std::pair<std::string, 
     std::string end;
     if (z64) {
       const std::uint64_t z64_at = written;
-      put(end, kZip64EndSig, 4);
-      put(end, 44, 8);
-      put(end, 45, 2);
-      put(end, 45, 2);
-      put(end, 0, 4);
-      put(end, 0, 4);
-      put(end, members.size(), 8);
-      put(end, members.size(), 8);
-      put(end, dir.size(), 8);
-      put(end, dir_at, 8);
-      put(end, kZip64LocatorSig, 4);
-      put(end, 0, 4);
-      put(end, z64_at, 8);
-      put(end, 1, 4);
+      append_le(end, kZip64EndSig, 4);
+      append_le(end, 44, 8);
+      append_le(end, 45, 2);
+      append_le(end, 45, 2);
+      append_le(end, 0, 4);
+      append_le(end, 0, 4);
+      append_le(end, members.size(), 8);
+      append_le(end, members.size(), 8);
+      append_le(end, dir.size(), 8);
+      append_le(end, dir_at, 8);
+      append_le(end, kZip64LocatorSig, 4);
+      append_le(end, 0, 4);
+      append_le(end, z64_at, 8);
+      append_le(end, 1, 4);
     }
-    put(end, kEndSig, 4);
-    put(end, 0, 2);
-    put(end, 0, 2);
-    put(end, z64 ? 0xffff : members.size(), 2);
-    put(end, z64 ? 0xffff : members.size(), 2);
-    put(end, z64 ? 0xffffffffu : dir.size(), 4);
-    put(end, z64 ? 0xffffffffu : dir_at, 4);
-    put(end, 0, 2);
+    append_le(end, kEndSig, 4);
+    append_le(end, 0, 2);
+    append_le(end, 0, 2);
+    append_le(end, z64 ? 0xffff : members.size(), 2);
+    append_le(end, z64 ? 0xffff : members.size(), 2);
+    append_le(end, z64 ? 0xffffffffu : dir.size(), 4);
+    append_le(end, z64 ? 0xffffffffu : dir_at, 4);
+    append_le(end, 0, 2);
     emit(end);
   });
 }

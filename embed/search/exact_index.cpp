@@ -7,6 +7,7 @@
 #include "embed/core/blas.h"
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
+#include "embed/io/little_endian.h"
 #include "embed/search/checked_vectors.h"
 #include "embed/search/index_file.h"
 #include "embed/search/top_k.h"
@@ -124,8 +125,8 @@ void ExactIndex::save(const std::string& path) const {
   // Payload: count, next id, ids (int64 each), vectors (float32, row-major).
   std::string payload;
   payload.reserve(16 + ids_.size() * 8 + vectors_.size() * 4);
-  put_u64(payload, ids_.size());
-  put_u64(payload, static_cast<std::uint64_t>(next_id_));
+  append_le(payload, ids_.size(), 8);
+  append_le(payload, static_cast<std::uint64_t>(next_id_), 8);
   payload.append(reinterpret_cast<const char*>(ids_.data()), ids_.size() * sizeof(std::int64_t));
   payload.append(reinterpret_cast<const char*>(vectors_.data()), vectors_.size() * sizeof(float));
   write_index_file(path, IndexHeader{"exact", metric_, dim_}, payload);

@@ -13,6 +13,7 @@
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
 #include "embed/io/atomic_file.h"
+#include "embed/io/little_endian.h"
 #include "embed/search/checked_vectors.h"
 #include "embed/search/index_file.h"
 #include "embed/search/top_k.h"
@@ -249,7 +250,7 @@ void HnswIndex::save(const std::string& path) const {
   std::string payload;
   for (std::int64_t v :
        {options_.m, options_.ef_construction, options_.ef_search, static_cast<std::int64_t>(options_.seed), next_id_})
-    put_u64(payload, static_cast<std::uint64_t>(v));
+    append_le(payload, static_cast<std::uint64_t>(v), 8);
   if (graph_) {
     TempFile tmp;
     graph_->saveIndex(tmp.path());
@@ -272,7 +273,7 @@ std::unique_ptr<HnswIndex> HnswIndex::from_payload(std::int64_t dim, Metric metr
                      next <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()),
                  "{}: bad HNSW settings", name);
   auto index = std::make_unique<HnswIndex>(dim, metric, o);
-  const std::string_view graph = payload.substr(40);
+  const std::string_view graph = in.rest();
   if (!graph.empty()) {
     index->next_id_ = validate_graph(graph, dim, name, index->present_);
     TempFile tmp;

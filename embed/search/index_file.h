@@ -29,8 +29,8 @@ void write_index_file(const std::string& path, const IndexHeader& header, std::s
 IndexHeader read_index_file(const unsigned char* data, std::size_t size, const std::string& name,
                             std::string_view& payload);
 
-// Little-endian append / read helpers for payloads.
-void put_u64(std::string& out, std::uint64_t v);
+// Reads a payload front to back (integers little-endian; write them with
+// embed/io/little_endian.h's append_le).
 class PayloadReader {
  public:
   PayloadReader(std::string_view payload, const std::string& name) : p_(payload), name_(name) {}
@@ -38,6 +38,8 @@ class PayloadReader {
   // n items of item_size bytes copied out, after checking that they fit.
   void copy(void* out, std::uint64_t n, std::size_t item_size, const char* what);
   bool done() const { return at_ == p_.size(); }
+  // What has not been read yet.
+  std::string_view rest() const { return p_.substr(at_); }
 
  private:
   std::string_view p_;

@@ -12,8 +12,7 @@ namespace embed::text {
 
 namespace {
 
-// fastText's .bin: magic and version (FASTTEXT_FILEFORMAT_MAGIC_INT32, FASTTEXT_VERSION).
-constexpr std::int32_t kMagic = 793712314;
+// fastText's .bin version (FASTTEXT_VERSION).
 constexpr std::int32_t kVersion = 12;
 // fastText's enums: loss_name {hs = 1, ns, softmax, ova}, model_name {cbow = 1, sg, sup}.
 constexpr std::int32_t kLossHs = 1, kLossNs = 2, kModelCbow = 1, kModelSg = 2;
@@ -169,10 +168,7 @@ KeyedVectors SubwordVectors::keyed_vectors() const {
 }
 
 std::vector<Neighbour> SubwordVectors::nearest(std::string_view word, std::int64_t topn) const {
-  if (!have_vocabulary_vectors_) {
-    vocabulary_vectors_ = keyed_vectors();
-    have_vocabulary_vectors_ = true;
-  }
+  if (vocabulary_vectors_.size() != nwords()) vocabulary_vectors_ = keyed_vectors();
   const std::vector<float> v = word_vector(word);
   const std::int64_t self = table_.find(word);
   return vocabulary_vectors_.similar_by_vector(
@@ -182,7 +178,7 @@ std::vector<Neighbour> SubwordVectors::nearest(std::string_view word, std::int64
 void SubwordVectors::save_fasttext(const std::string& path) const {
   write_file_atomic(path, [&](int fd) {
     std::string out;
-    put<std::int32_t>(out, kMagic);
+    put<std::int32_t>(out, kFastTextMagic);
     put<std::int32_t>(out, kVersion);
     // Args::save: dim ws epoch minCount neg wordNgrams loss model bucket minn maxn lrUpdateRate t
     for (std::int64_t v :
@@ -232,8 +228,8 @@ SubwordVectors SubwordVectors::load_fasttext(const std::string& path) {
 SubwordVectors SubwordVectors::parse_fasttext(const unsigned char* data, std::size_t size, const std::string& name) {
   Reader in(data, size, name);
   const auto magic = in.get<std::int32_t>("the magic number");
-  EMBED_CHECK_AS(FormatError, magic == kMagic, "{}: not a fastText .bin model (magic number {}, expected {})", name,
-                 magic, kMagic);
+  EMBED_CHECK_AS(FormatError, magic == kFastTextMagic, "{}: not a fastText .bin model (magic number {}, expected {})",
+                 name, magic, kFastTextMagic);
   const auto version = in.get<std::int32_t>("the version");
   EMBED_CHECK_AS(FormatError, version == 11 || version == 12,
                  "{}: fastText model version {} (versions 11 and 12 are supported)", name, version);

@@ -25,6 +25,9 @@
 
 namespace embed::text {
 
+// The first int32 of a fastText .bin model (FASTTEXT_FILEFORMAT_MAGIC_INT32).
+inline constexpr std::int32_t kFastTextMagic = 793712314;
+
 // fastText's string hash: 32-bit FNV-1a over bytes sign-extended to 32 bits.
 std::uint32_t fasttext_hash(std::string_view bytes);
 
@@ -91,7 +94,6 @@ class SubwordVectors {
   FastTextArgs args_;
   TermTable table_;
   mutable KeyedVectors vocabulary_vectors_;  // made on first use by nearest()
-  mutable bool have_vocabulary_vectors_ = false;
 };
 
 }  // namespace embed::text
