@@ -13,6 +13,7 @@ PACKAGES=(
   dict-gcide python3-gensim fasttext
   dict-wn dict-foldoc bible-kjv
   python3-faiss libfaiss-dev python3-hnswlib libhnswlib-dev
+  libsqlite3-dev
 )
 
 missing=()

@@ -11,11 +11,18 @@ entries are skipped. The text keeps the definitions and drops what only
 typesetting needs: pronunciations (\\Ap"ple\\), bracketed etymologies,
 sources and accent codes ([OE. appel], [1913 Webster], [ae]), and braces.
 
-Usage: prepare-gcide.py [-o OUT.jsonl] [--dict-dir /usr/share/dictd] [--limit N]
+With --words OUT.txt it also writes the definitions as word-vector training
+text: one definition per line, lower-cased (str.lower()), every run of
+characters that are not letters (str.isalpha(): Unicode L*) made one space,
+which is how the sentence encoder (embed/text/sentence/word_vector_encoder.h)
+splits text into words.
+
+Usage: prepare-gcide.py [-o OUT.jsonl] [--words OUT.txt] [--dict-dir /usr/share/dictd] [--limit N]
 Writes atomically (temporary file + rename); an existing OUT is kept when
 it is newer than the database (delete it to rebuild).
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -37,27 +44,37 @@ def clean(text):
     return SPACES.sub(" ", text).strip()
 
 
+def letter_words(text):
+    return " ".join("".join(c if c.isalpha() else " " for c in text.lower()).split())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--output", default="gcide.jsonl")
+    ap.add_argument("--words", help="also write word-vector training text here")
     ap.add_argument("--dict-dir", default="/usr/share/dictd")
     ap.add_argument("--limit", type=int, default=0, help="stop after N entries (0: all)")
     args = ap.parse_args()
     data = os.path.join(args.dict_dir, "gcide.dict.dz")
-    if dictd.newer_than(args.output, data):
-        print(f"prepare-gcide: {args.output} is up to date")
+    outputs = [args.output] + ([args.words] if args.words else [])
+    if all(dictd.newer_than(o, data) for o in outputs):
+        print(f"prepare-gcide: {', '.join(outputs)} up to date")
         return
     written = 0
-    with dictd.atomic_output(args.output) as out:
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(dictd.atomic_output(args.output))
+        words = stack.enter_context(dictd.atomic_output(args.words)) if args.words else None
         for title, body in dictd.entries(args.dict_dir, "gcide", "dict-gcide"):
             text = clean(body)
             if not text:
                 continue
             out.write(json.dumps({"id": written, "title": title, "text": text}, ensure_ascii=False) + "\n")
+            if words:
+                words.write(letter_words(text) + "\n")
             written += 1
             if args.limit and written >= args.limit:
                 break
-    print(f"prepare-gcide: {written} definitions -> {args.output}")
+    print(f"prepare-gcide: {written} definitions -> {', '.join(outputs)}")
 
 
 if __name__ == "__main__":

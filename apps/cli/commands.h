@@ -85,6 +85,29 @@ struct VectorsOptions {
   std::int64_t restrict_vocab = 300000;
 };
 
+// `embed index build|add`
+struct IndexOptions {
+  std::string collection;           // directory
+  std::string model;                // build: word vectors (fastText .bin, word2vec .bin/.vec)
+  std::vector<std::string> inputs;  // .jsonl or text files
+  std::string backend = "hnsw", metric = "cosine";
+  std::int64_t m = 16, ef_construction = 200, ef_search = 64;
+  bool no_sparse = false;
+};
+
+// `embed search`
+struct SearchOptions {
+  std::string collection;
+  std::vector<std::string> queries;  // none: lines of stdin
+  std::int64_t k = 10;
+  std::string mode = "dense";
+  std::int64_t ef_search = 0;  // 0: the collection's
+  bool json = false;
+};
+
+int run_index_build(const IndexOptions& options);
+int run_index_add(const IndexOptions& options);
+int run_search(const SearchOptions& options);
 int run_demo(const DemoOptions& options);
 int run_word2vec_train(const Word2VecCliOptions& options);
 int run_glove_train(const GloveCliOptions& options);

@@ -12,8 +12,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
-      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors (more arrive\n"
-      "with text, image, audio, table, graph, index and serve)."};
+      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors, index, search\n"
+      "(more arrive with text, image, audio, table, graph and serve)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
   int threads = 0;
@@ -173,6 +173,44 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   vec_evaluate->add_flag("--cosmul", vec.cosmul, "answer analogies by 3CosMul");
 
+  embed::cli::IndexOptions idx;
+  auto* index_cmd = app.add_subcommand("index", "collections of documents for search: dense index + store (+ TF-IDF)");
+  index_cmd->require_subcommand(1);
+  auto* index_build = index_cmd->add_subcommand("build", "embed documents and build a new collection directory");
+  index_build->add_option("--model", idx.model, "word vectors: fastText .bin (subwords), word2vec .bin or .vec")
+      ->required()
+      ->check(CLI::ExistingFile);
+  index_build->add_option("--input", idx.inputs, ".jsonl ({\"text\", \"id\"?, \"title\"?, ...}) or text files")
+      ->required()
+      ->check(CLI::ExistingFile);
+  index_build->add_option("-o,--output", idx.collection, "the new collection's directory")->required();
+  index_build->add_option("--backend", idx.backend, "hnsw | exact")->check(CLI::IsMember({"hnsw", "exact"}));
+  index_build->add_option("--metric", idx.metric, "cosine | ip | l2")->check(CLI::IsMember({"cosine", "ip", "l2"}));
+  index_build->add_option("--m", idx.m, "HNSW links per node")->check(CLI::Range(2, 512));
+  index_build->add_option("--ef-construction", idx.ef_construction, "HNSW candidates while inserting")
+      ->check(CLI::Range(1, 100000));
+  index_build->add_option("--ef-search", idx.ef_search, "HNSW candidates while searching")
+      ->check(CLI::Range(1, 100000));
+  index_build->add_flag("--no-sparse", idx.no_sparse, "keep no TF-IDF rows (no sparse or hybrid search)");
+  auto* index_add = index_cmd->add_subcommand("add", "add documents to a collection (all or nothing)");
+  index_add->add_option("collection", idx.collection, "collection directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  index_add->add_option("--input", idx.inputs, ".jsonl or text files")->required()->check(CLI::ExistingFile);
+
+  embed::cli::SearchOptions srch;
+  auto* search_cmd = app.add_subcommand("search", "the documents of a collection nearest to queries");
+  search_cmd->add_option("collection", srch.collection, "collection directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  search_cmd->add_option("query", srch.queries, "queries (none: one per line of stdin)");
+  search_cmd->add_option("-k", srch.k, "results per query")->check(CLI::Range(1, 100000));
+  search_cmd->add_option("--mode", srch.mode, "dense | sparse (TF-IDF) | hybrid (reciprocal-rank fusion)")
+      ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
+  search_cmd->add_option("--ef-search", srch.ef_search, "HNSW candidates (more: better recall, slower)")
+      ->check(CLI::Range(1, 100000));
+  search_cmd->add_flag("--json", srch.json, "one JSON line per query");
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -190,6 +228,9 @@ int main(int argc, char** argv) {
     if (*vec_similar) return embed::cli::run_vectors_similar(vec);
     if (*vec_analogy) return embed::cli::run_vectors_analogy(vec);
     if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);
+    if (*index_build) return embed::cli::run_index_build(idx);
+    if (*index_add) return embed::cli::run_index_add(idx);
+    if (*search_cmd) return embed::cli::run_search(srch);
   } catch (const embed::Interrupted& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());
     return 130;  // the shell's code for "ended by SIGINT"

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli/commands.h"
+#include "apps/cli/documents.h"
 #include "embed/core/error.h"
 #include "embed/core/progress.h"
 #include "embed/text/sparse/sparse_search.h"
@@ -15,30 +16,6 @@
 namespace embed::cli {
 
 namespace {
-
-std::vector<std::string> read_documents(const std::vector<std::string>& paths) {
-  std::vector<std::string> docs;
-  for (const std::string& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(fmt::format("{}: cannot open", path));
-    std::string line;
-    for (std::int64_t n = 1; std::getline(in, line); ++n) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!path.ends_with(".jsonl")) {
-        docs.push_back(std::move(line));
-        continue;
-      }
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      EMBED_CHECK_AS(FormatError, j.is_object() && j.contains("text") && j["text"].is_string(),
-                     "{}:{}: expected a JSON object with a \"text\" string", path, n);
-      docs.push_back(j["text"].get<std::string>());
-    }
-    if (in.bad()) throw IoError(fmt::format("{}: read failed", path));
-  }
-  EMBED_CHECK(!docs.empty(), "no documents in {}", fmt::join(paths, ", "));
-  return docs;
-}
 
 // "3" is a count of documents, "0.5" or "1.0" a fraction (scikit-learn's int vs float).
 text::DfBound df_bound(const std::string& s, const char* flag) {
@@ -87,7 +64,7 @@ void print_matrix_summary(const text::CsrMatrix& m, const std::string& path) {
 }  // namespace
 
 int run_tfidf_fit(const TfidfOptions& o) {
-  const std::vector<std::string> docs = read_documents(o.inputs);
+  const std::vector<std::string> docs = read_texts(o.inputs);
   check_interrupted("fitting");
   text::CsrMatrix fitted;
   const text::Vectorizer v = text::Vectorizer::fit(docs, vectorizer_options(o), o.matrix.empty() ? nullptr : &fitted);
@@ -104,7 +81,7 @@ int run_tfidf_fit(const TfidfOptions& o) {
 
 int run_tfidf_transform(const TfidfOptions& o) {
   const text::Vectorizer v = text::Vectorizer::load(o.model);
-  const text::CsrMatrix m = v.transform(read_documents(o.inputs));
+  const text::CsrMatrix m = v.transform(read_texts(o.inputs));
   check_interrupted("transforming");
   text::save_matrix(o.matrix, m);
   print_matrix_summary(m, o.matrix);
@@ -114,7 +91,7 @@ int run_tfidf_transform(const TfidfOptions& o) {
 int run_tfidf_search(const TfidfOptions& o) {
   EMBED_CHECK(!o.queries.empty(), "give at least one query");
   const text::Vectorizer v = text::Vectorizer::load(o.model);
-  const std::vector<std::string> docs = read_documents(o.inputs);
+  const std::vector<std::string> docs = read_texts(o.inputs);
   const text::SparseIndex index(v.transform(docs));
   const auto results = index.search(v.transform(o.queries), o.k);
   for (std::size_t q = 0; q < results.size(); ++q) {

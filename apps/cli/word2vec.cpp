@@ -13,17 +13,8 @@ namespace embed::cli {
 
 namespace {
 
-bool is_fasttext_model(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  std::int32_t magic = 0;  // fastText writes it in host order, as it reads it
-  const bool got = std::fread(&magic, sizeof magic, 1, f) == 1;
-  std::fclose(f);
-  return got && magic == text::kFastTextMagic;
-}
-
 text::KeyedVectors load_vectors(const std::string& path) {
-  if (is_fasttext_model(path)) return text::SubwordVectors::load_fasttext(path).keyed_vectors();
+  if (text::is_fasttext_model(path)) return text::SubwordVectors::load_fasttext(path).keyed_vectors();
   return text::KeyedVectors::load_word2vec(path, path.ends_with(".bin"));
 }
 
@@ -85,7 +76,7 @@ int run_glove_train(const GloveCliOptions& o) {
 
 int run_vectors_similar(const VectorsOptions& o) {
   // One word and a subword model: its n-grams give it a vector even when it is unseen.
-  if (o.words.size() == 1 && o.negative.empty() && is_fasttext_model(o.vectors)) {
+  if (o.words.size() == 1 && o.negative.empty() && text::is_fasttext_model(o.vectors)) {
     print_neighbours(text::SubwordVectors::load_fasttext(o.vectors).nearest(o.words[0], o.k));
     return 0;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "embed/core/error.h"
@@ -65,6 +66,15 @@ void put(std::string& out, T v) {
 }
 
 }  // namespace
+
+bool is_fasttext_model(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  std::int32_t magic = 0;  // fastText writes it in host order, as it reads it
+  const bool got = std::fread(&magic, sizeof magic, 1, f) == 1;
+  std::fclose(f);
+  return got && magic == kFastTextMagic;
+}
 
 std::uint32_t fasttext_hash(std::string_view bytes) {
   std::uint32_t h = 2166136261u;

@@ -28,6 +28,9 @@ namespace embed::text {
 // The first int32 of a fastText .bin model (FASTTEXT_FILEFORMAT_MAGIC_INT32).
 inline constexpr std::int32_t kFastTextMagic = 793712314;
 
+// True when `path` starts with kFastTextMagic (false when it cannot be read).
+bool is_fasttext_model(const std::string& path);
+
 // fastText's string hash: 32-bit FNV-1a over bytes sign-extended to 32 bits.
 std::uint32_t fasttext_hash(std::string_view bytes);
 
@@ -67,6 +70,7 @@ class SubwordVectors {
   std::int64_t nwords() const { return static_cast<std::int64_t>(words_.size()); }
   const SubwordConfig& config() const { return config_; }
   const std::vector<std::string>& words() const { return words_; }
+  const std::vector<std::int64_t>& counts() const { return counts_; }  // training-corpus frequencies
   const std::vector<float>& input() const { return input_; }
 
   // The input rows that make up `word`: its own row when it is in the

@@ -1,0 +1,96 @@
+// `embed index build|add` and `embed search`: collections of documents
+// (embed/search/collection.h) built with a text encoder and searched by
+// dense, sparse or hybrid retrieval.
+#include <cstdio>
+#include <iostream>
+
+#include "apps/cli/commands.h"
+#include "apps/cli/documents.h"
+#include "embed/core/error.h"
+#include "embed/search/collection.h"
+
+namespace embed::cli {
+
+namespace {
+
+std::string one_line(std::string text, std::size_t width) {
+  for (char& c : text)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  if (text.size() <= width) return text;
+  std::size_t cut = width - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return text.substr(0, cut) + "...";
+}
+
+void print_collection(const search::Collection& c, const std::string& dir) {
+  std::fprintf(stderr, "%s: %lld documents, %lld in the %s index (%s, dim %lld)%s, generation %lld\n", dir.c_str(),
+               static_cast<long long>(c.size()), static_cast<long long>(c.index().size()),
+               std::string(c.index().kind()).c_str(), std::string(search::metric_name(c.index().metric())).c_str(),
+               static_cast<long long>(c.index().dim()), c.has_sparse() ? " + TF-IDF rows" : "",
+               static_cast<long long>(c.generation()));
+}
+
+}  // namespace
+
+int run_index_build(const IndexOptions& o) {
+  search::CollectionOptions options;
+  options.backend = o.backend;
+  options.metric = search::parse_metric(o.metric);
+  options.hnsw.m = o.m;
+  options.hnsw.ef_construction = o.ef_construction;
+  options.hnsw.ef_search = o.ef_search;
+  options.sparse = !o.no_sparse;
+  std::vector<search::Document> docs = read_documents(o.inputs, /*keep_empty=*/false);
+  std::fprintf(stderr, "read %zu documents; loading %s\n", docs.size(), o.model.c_str());
+  search::Collection::build(o.collection, text::text_encoder_for_model(o.model), std::move(docs), options);
+  print_collection(search::Collection::open(o.collection), o.collection);
+  return 0;
+}
+
+int run_index_add(const IndexOptions& o) {
+  search::Collection c = search::Collection::open(o.collection, /*writable=*/true);
+  const std::int64_t before = c.size();
+  c.add(read_documents(o.inputs, /*keep_empty=*/false));
+  std::fprintf(stderr, "added %lld documents\n", static_cast<long long>(c.size() - before));
+  print_collection(c, o.collection);
+  return 0;
+}
+
+int run_search(const SearchOptions& o) {
+  std::vector<std::string> queries = o.queries;
+  if (queries.empty())  // one query per line of stdin
+    for (std::string line; std::getline(std::cin, line);)
+      if (!line.empty()) queries.push_back(line);
+  EMBED_CHECK(!queries.empty(), "give at least one query (arguments, or lines on stdin)");
+  search::Collection c = search::Collection::open(o.collection);
+  if (o.ef_search > 0) c.set_ef_search(o.ef_search);
+  const auto results = c.search(queries, o.k, search::parse_search_mode(o.mode));
+  for (std::size_t q = 0; q < results.size(); ++q) {
+    if (o.json) {
+      nlohmann::json hits = nlohmann::json::array();
+      for (const search::Hit& h : results[q]) {
+        hits.push_back({{"rank", h.rank},
+                        {"id", h.id},
+                        {"score", h.score},
+                        {"title", h.document.title},
+                        {"text", h.document.text},
+                        {"path", h.document.path},
+                        {"metadata", nlohmann::json::parse(h.document.metadata, nullptr, false)}});
+      }
+      std::cout << nlohmann::json{{"query", queries[q]}, {"mode", o.mode}, {"hits", hits}}.dump(
+                       -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << '\n';
+      continue;
+    }
+    std::cout << "query: " << queries[q] << '\n';
+    if (results[q].empty()) std::cout << "  (nothing found)\n";
+    for (const search::Hit& h : results[q]) {
+      const std::string title = h.document.title.empty() ? "" : h.document.title + ": ";
+      std::cout << fmt::format("  {:>2}. {:.4f}  [{}] {}\n", h.rank, h.score, h.id,
+                               one_line(title + h.document.text, 110));
+    }
+  }
+  return 0;
+}
+
+}  // namespace embed::cli

@@ -1,0 +1,423 @@
+#include "embed/search/collection.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+#include "embed/core/error.h"
+#include "embed/core/progress.h"
+#include "embed/io/atomic_file.h"
+#include "embed/search/exact_index.h"
+
+namespace embed::search {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kFormat = "embed.cpp collection";
+constexpr int kVersion = 1;
+constexpr std::int64_t kBatch = 4096;  // documents per step of the progress bars
+
+std::string dense_file(const std::string& dir, std::int64_t generation) {
+  return (fs::path(dir) / fmt::format("dense-{}.idx", generation)).string();
+}
+
+std::unique_ptr<Index> new_index(const nlohmann::json& manifest) {
+  const std::string backend = manifest.at("backend").get<std::string>();
+  const Metric metric = parse_metric(manifest.at("metric").get<std::string>());
+  const std::int64_t dim = manifest.at("dim").get<std::int64_t>();
+  if (backend == "exact") return std::make_unique<ExactIndex>(dim, metric);
+  if (backend == "hnsw") {
+    HnswOptions h;
+    const auto& j = manifest.at("hnsw");
+    h.m = j.at("m").get<std::int64_t>();
+    h.ef_construction = j.at("ef_construction").get<std::int64_t>();
+    h.ef_search = j.at("ef_search").get<std::int64_t>();
+    h.seed = j.at("seed").get<std::uint64_t>();
+    return std::make_unique<HnswIndex>(dim, metric, h);
+  }
+  throw InvalidArgument(fmt::format("unknown index backend '{}' (hnsw | exact)", backend));
+}
+
+nlohmann::json read_manifest(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "manifest.json").string();
+  if (!fs::exists(path)) throw IoError(fmt::format("{}: not a collection (no manifest.json)", dir));
+  const auto j = nlohmann::json::parse(read_file(path), nullptr, /*allow_exceptions=*/false);
+  EMBED_CHECK_AS(FormatError, j.is_object() && j.value("format", "") == kFormat, "{}: not a collection manifest", path);
+  EMBED_CHECK_AS(Unsupported, j.value("version", 0) == kVersion, "{}: collection version {} (this build reads {})",
+                 path, j.value("version", 0), kVersion);
+  for (const char* key : {"encoder", "backend", "metric", "dim", "sparse"})
+    EMBED_CHECK_AS(FormatError, j.contains(key), "{}: no \"{}\"", path, key);
+  return j;
+}
+
+bool is_zero(const float* v, std::int64_t d) {
+  return std::all_of(v, v + d, [](float x) { return x == 0.0f; });
+}
+
+}  // namespace
+
+text::VectorizerOptions CollectionOptions::default_tfidf() {
+  text::VectorizerOptions v;
+  v.analyzer.ngram_min = 1;
+  v.analyzer.ngram_max = 2;
+  v.min_df = {2, false};
+  v.max_df = {0.5, true};
+  v.tf = text::TfScheme::log;
+  return v;
+}
+
+SearchMode parse_search_mode(const std::string& name) {
+  if (name == "dense") return SearchMode::dense;
+  if (name == "sparse") return SearchMode::sparse;
+  if (name == "hybrid") return SearchMode::hybrid;
+  throw InvalidArgument(fmt::format("unknown search mode '{}' (dense | sparse | hybrid)", name));
+}
+
+std::vector<std::pair<std::int64_t, double>> reciprocal_rank_fusion(
+    const std::vector<std::vector<std::int64_t>>& ranked_lists, std::int64_t k, double k_rrf) {
+  std::unordered_map<std::int64_t, double> score;
+  for (const auto& list : ranked_lists)
+    for (std::size_t r = 0; r < list.size(); ++r) score[list[r]] += 1.0 / (k_rrf + static_cast<double>(r + 1));
+  std::vector<std::pair<std::int64_t, double>> fused(score.begin(), score.end());
+  std::sort(fused.begin(), fused.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  if (static_cast<std::int64_t>(fused.size()) > k) fused.resize(static_cast<std::size_t>(k));
+  return fused;
+}
+
+void Collection::build(const std::string& dir, std::unique_ptr<text::TextEncoder> encoder, std::vector<Document> docs,
+                       const CollectionOptions& options) {
+  EMBED_CHECK(!fs::exists(dir), "{} already exists (add to it with `embed index add`, or choose a new path)", dir);
+  EMBED_CHECK(!docs.empty(), "no documents to build {} from", dir);
+  EMBED_CHECK(options.backend == "hnsw" || options.backend == "exact", "unknown index backend '{}' (hnsw | exact)",
+              options.backend);
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  const fs::path parent = target.parent_path();
+  fs::create_directories(parent);
+  std::string pattern = (parent / fmt::format(".{}.building-XXXXXX", target.filename().string())).string();
+  if (!::mkdtemp(pattern.data()))
+    throw IoError(fmt::format("cannot create a directory next to {}: {}", dir, std::strerror(errno)));
+  const std::string tmp = pattern;
+  try {
+    std::vector<std::string> texts;
+    texts.reserve(docs.size());
+    for (const Document& d : docs) texts.push_back(d.text);
+    encoder->fit(texts);
+
+    nlohmann::json manifest = {{"format", kFormat},
+                               {"version", kVersion},
+                               {"encoder", encoder->spec()},
+                               {"backend", options.backend},
+                               {"metric", std::string(metric_name(options.metric))},
+                               {"dim", encoder->dim()},
+                               {"sparse", options.sparse}};
+    if (options.backend == "hnsw")
+      manifest["hnsw"] = {{"m", options.hnsw.m},
+                          {"ef_construction", options.hnsw.ef_construction},
+                          {"ef_search", options.hnsw.ef_search},
+                          {"seed", options.hnsw.seed}};
+    if (options.sparse) {
+      text::VectorizerOptions v = options.tfidf;
+      // A handful of documents can leave no term inside the df bounds.
+      if (v.min_df.documents(static_cast<std::int64_t>(texts.size())) > static_cast<double>(texts.size()) / 2)
+        v.min_df = {1, false};
+      if (v.max_df.documents(static_cast<std::int64_t>(texts.size())) < 1.0) v.max_df = {1.0, true};
+      text::Vectorizer::fit(texts, v).save((fs::path(tmp) / "tfidf.json").string());
+    }
+    const std::string body = manifest.dump(2) + "\n";
+    write_file_atomic((fs::path(tmp) / "manifest.json").string(),
+                      [&](int fd) { write_all(fd, body.data(), body.size(), "manifest.json"); });
+    DocumentStore::create((fs::path(tmp) / "documents.sqlite").string());
+    new_index(manifest)->save(dense_file(tmp, 0));
+
+    Collection c = open(tmp, /*writable=*/true, options.progress);
+    c.add(std::move(docs));
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw;
+  }
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw IoError(fmt::format("cannot move the new collection to {}: {}", dir, why));
+  }
+}
+
+Collection Collection::open(const std::string& dir, bool writable, bool progress) {
+  nlohmann::json manifest = read_manifest(dir);
+  int lock_fd = -1;
+  if (writable) {
+    const std::string lock = (fs::path(dir) / "lock").string();
+    lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0) throw IoError(fmt::format("{}: cannot open: {}", lock, std::strerror(errno)));
+    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(lock_fd);
+      throw InvalidArgument(fmt::format("{}: another process is writing to this collection", dir));
+    }
+  }
+  Collection c(dir, DocumentStore(DocumentStore::open((fs::path(dir) / "documents.sqlite").string(), writable)));
+  c.lock_fd_ = lock_fd;  // released by the destructor, also when what follows throws
+  c.progress_ = progress;
+  c.manifest_ = std::move(manifest);
+  c.encoder_ = text::load_text_encoder(c.manifest_["encoder"]);
+  EMBED_CHECK_AS(FormatError, c.encoder_->dim() == c.manifest_["dim"].get<std::int64_t>(),
+                 "{}: the encoder gives {} dimensions, the manifest says {}", dir, c.encoder_->dim(),
+                 c.manifest_["dim"].dump());
+  // A writer may commit generation g+1 and delete dense-g.idx between our
+  // reading g and opening the file: read the generation again and retry.
+  for (int attempt = 0;; ++attempt) {
+    c.generation_ = c.store_.generation();
+    try {
+      c.index_ = load_index(dense_file(dir, c.generation_));
+      break;
+    } catch (const IoError&) {
+      if (attempt == 4 || c.store_.generation() == c.generation_) {
+        throw FormatError(fmt::format("{}: the index of generation {} ({}) is missing", dir, c.generation_,
+                                      dense_file(dir, c.generation_)));
+      }
+    }
+  }
+  EMBED_CHECK_AS(FormatError, c.index_->dim() == c.encoder_->dim(), "{}: index of {} dimensions, encoder of {}", dir,
+                 c.index_->dim(), c.encoder_->dim());
+  if (writable) {
+    // What an interrupted writer left: index files of other generations and
+    // the temporary files of atomic writes.
+    const std::string current = fs::path(dense_file(dir, c.generation_)).filename().string();
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const std::string name = entry.path().filename().string();
+      const bool stale_index = name.starts_with("dense-") && name.ends_with(".idx") && name != current;
+      if (stale_index || name.find(".tmp.") != std::string::npos) fs::remove(entry.path());
+    }
+  }
+  if (c.manifest_["sparse"].get<bool>()) {
+    c.vectorizer_ = text::Vectorizer::load((fs::path(dir) / "tfidf.json").string());
+    c.load_sparse();
+  }
+  return c;
+}
+
+Collection::Collection(Collection&& o) noexcept
+    : dir_(std::move(o.dir_)),
+      store_(std::move(o.store_)),
+      manifest_(std::move(o.manifest_)),
+      encoder_(std::move(o.encoder_)),
+      index_(std::move(o.index_)),
+      generation_(o.generation_),
+      vectorizer_(std::move(o.vectorizer_)),
+      sparse_index_(std::move(o.sparse_index_)),
+      sparse_ids_(std::move(o.sparse_ids_)),
+      lock_fd_(std::exchange(o.lock_fd_, -1)),
+      progress_(o.progress_) {}
+
+Collection& Collection::operator=(Collection&& o) noexcept {
+  if (this != &o) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    dir_ = std::move(o.dir_);
+    store_ = std::move(o.store_);
+    manifest_ = std::move(o.manifest_);
+    encoder_ = std::move(o.encoder_);
+    index_ = std::move(o.index_);
+    generation_ = o.generation_;
+    vectorizer_ = std::move(o.vectorizer_);
+    sparse_index_ = std::move(o.sparse_index_);
+    sparse_ids_ = std::move(o.sparse_ids_);
+    lock_fd_ = std::exchange(o.lock_fd_, -1);
+    progress_ = o.progress_;
+  }
+  return *this;
+}
+
+Collection::~Collection() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // closing releases the flock
+}
+
+void Collection::load_sparse() {
+  text::CsrMatrix m;
+  m.cols = static_cast<std::int64_t>(vectorizer_->vocabulary().size());
+  sparse_ids_.clear();
+  store_.for_each_sparse([&](std::int64_t id, std::span<const std::int32_t> terms, std::span<const float> weights) {
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      EMBED_CHECK_AS(FormatError, terms[i] >= 0 && terms[i] < m.cols && (i == 0 || terms[i] > terms[i - 1]),
+                     "{}: document {}: sparse term {} out of order or outside the vocabulary", dir_, id, terms[i]);
+      m.indices.push_back(terms[i]);
+      m.data.push_back(weights[i]);
+    }
+    m.indptr.push_back(static_cast<std::int64_t>(m.indices.size()));
+    sparse_ids_.push_back(id);
+  });
+  m.rows = static_cast<std::int64_t>(sparse_ids_.size());
+  m.validate(dir_ + " sparse rows");
+  sparse_index_ = std::make_unique<text::SparseIndex>(m);
+}
+
+std::int64_t Collection::add(std::vector<Document> docs) {
+  EMBED_CHECK(lock_fd_ >= 0, "{}: opened for searching only; open it writable to add", dir_);
+  if (docs.empty()) return 0;
+  std::int64_t next = store_.next_id();
+  for (const Document& d : docs) next = std::max(next, d.id + 1);
+  for (Document& d : docs)
+    if (d.id < 0) d.id = next++;
+
+  const std::int64_t n = static_cast<std::int64_t>(docs.size()), dim = encoder_->dim();
+  std::vector<float> vectors(static_cast<std::size_t>(n * dim));
+  {
+    Progress bar("embedding", n, "docs", Progress::Options{.enabled = progress_});
+    for (std::int64_t b = 0; b < n; b += kBatch) {
+      check_interrupted("embedding");
+      const std::int64_t e = std::min(n, b + kBatch);
+      std::vector<std::string> texts;
+      for (std::int64_t i = b; i < e; ++i) texts.push_back(docs[static_cast<std::size_t>(i)].text);
+      const std::vector<float> v = encoder_->encode(texts);
+      std::copy(v.begin(), v.end(), vectors.begin() + b * dim);
+      bar.advance(e - b);
+    }
+  }
+  if (vectorizer_) {
+    std::vector<std::string> texts;
+    for (const Document& d : docs) texts.push_back(d.text);
+    const text::CsrMatrix m = vectorizer_->transform(texts);
+    for (std::int64_t i = 0; i < n; ++i) {
+      Document& d = docs[static_cast<std::size_t>(i)];
+      d.sparse_terms.clear();
+      d.sparse_weights.clear();
+      for (std::int64_t p = m.indptr[static_cast<std::size_t>(i)]; p < m.indptr[static_cast<std::size_t>(i + 1)]; ++p) {
+        d.sparse_terms.push_back(m.indices[static_cast<std::size_t>(p)]);
+        d.sparse_weights.push_back(static_cast<float>(m.data[static_cast<std::size_t>(p)]));
+      }
+    }
+  }
+  // Only documents with something to embed go into the dense index.
+  std::vector<std::int64_t> dense_ids;
+  std::vector<float> dense;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* v = vectors.data() + i * dim;
+    if (is_zero(v, dim)) continue;
+    EMBED_CHECK(!index_->contains(docs[static_cast<std::size_t>(i)].id), "document id {} is already in {}",
+                docs[static_cast<std::size_t>(i)].id, dir_);
+    dense_ids.push_back(docs[static_cast<std::size_t>(i)].id);
+    dense.insert(dense.end(), v, v + dim);
+  }
+  const std::int64_t next_generation = generation_ + 1;
+  try {
+    const std::int64_t m = static_cast<std::int64_t>(dense_ids.size());
+    Progress bar("indexing", m, "docs", Progress::Options{.enabled = progress_});
+    for (std::int64_t b = 0; b < m; b += kBatch) {
+      check_interrupted("indexing");
+      const std::int64_t e = std::min(m, b + kBatch);
+      index_->add(dense.data() + b * dim, e - b, dense_ids.data() + b);
+      bar.advance(e - b);
+    }
+    bar.finish();
+    index_->save(dense_file(dir_, next_generation));
+    store_.insert(docs, next_generation);  // the commit point
+  } catch (...) {
+    // The in-memory index holds part of this batch: go back to the file.
+    std::error_code ignored;
+    if (store_.generation() != next_generation) {
+      fs::remove(dense_file(dir_, next_generation), ignored);
+      index_ = load_index(dense_file(dir_, generation_));
+    }
+    throw;
+  }
+  std::error_code ignored;
+  fs::remove(dense_file(dir_, generation_), ignored);
+  generation_ = next_generation;
+  if (vectorizer_) load_sparse();
+  return static_cast<std::int64_t>(dense_ids.size());
+}
+
+void Collection::set_ef_search(std::int64_t ef) {
+  auto* hnsw = dynamic_cast<HnswIndex*>(index_.get());
+  EMBED_CHECK(hnsw != nullptr, "ef_search applies to HNSW collections; this one is {}", index_->kind());
+  hnsw->set_ef_search(ef);
+}
+
+std::vector<std::vector<std::int64_t>> Collection::dense_ranking(const std::vector<std::string>& queries,
+                                                                 std::int64_t k,
+                                                                 std::vector<std::vector<double>>& scores) const {
+  const std::int64_t dim = encoder_->dim();
+  const std::vector<float> q = encoder_->encode(queries);
+  std::vector<std::vector<std::int64_t>> ids(queries.size());
+  scores.assign(queries.size(), {});
+  std::vector<std::int64_t> rows;
+  std::vector<float> batch;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const float* v = q.data() + static_cast<std::int64_t>(i) * dim;
+    if (is_zero(v, dim)) continue;  // nothing to embed: no dense neighbours
+    rows.push_back(static_cast<std::int64_t>(i));
+    batch.insert(batch.end(), v, v + dim);
+  }
+  if (rows.empty() || index_->size() == 0) return ids;
+  const SearchResults r = index_->search(batch.data(), static_cast<std::int64_t>(rows.size()), k);
+  for (std::size_t j = 0; j < rows.size(); ++j)
+    for (std::int64_t c = 0; c < r.k; ++c) {
+      const std::size_t at = j * static_cast<std::size_t>(r.k) + static_cast<std::size_t>(c);
+      if (r.ids[at] < 0) break;
+      ids[static_cast<std::size_t>(rows[j])].push_back(r.ids[at]);
+      scores[static_cast<std::size_t>(rows[j])].push_back(r.scores[at]);
+    }
+  return ids;
+}
+
+std::vector<std::vector<std::int64_t>> Collection::sparse_ranking(const std::vector<std::string>& queries,
+                                                                  std::int64_t k,
+                                                                  std::vector<std::vector<double>>& scores) const {
+  const auto hits = sparse_index_->search(vectorizer_->transform(queries), k);
+  std::vector<std::vector<std::int64_t>> ids(queries.size());
+  scores.assign(queries.size(), {});
+  for (std::size_t i = 0; i < hits.size(); ++i)
+    for (const text::SparseHit& h : hits[i]) {
+      ids[i].push_back(sparse_ids_[static_cast<std::size_t>(h.row)]);
+      scores[i].push_back(h.score);
+    }
+  return ids;
+}
+
+std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>& queries, std::int64_t k,
+                                                 SearchMode mode) const {
+  EMBED_CHECK(k > 0, "k must be positive, got {}", k);
+  EMBED_CHECK(mode == SearchMode::dense || vectorizer_.has_value(),
+              "{} keeps no sparse rows (it was built without them): only dense search", dir_);
+  // Each list of a hybrid search looks deeper than k so that fusion has
+  // candidates that only one of them ranks highly.
+  const std::int64_t depth = mode == SearchMode::hybrid ? std::max<std::int64_t>(k, 100) : k;
+  std::vector<std::vector<double>> dense_scores, sparse_scores;
+  std::vector<std::vector<std::int64_t>> dense, sparse;
+  if (mode != SearchMode::sparse) dense = dense_ranking(queries, depth, dense_scores);
+  if (mode != SearchMode::dense) sparse = sparse_ranking(queries, depth, sparse_scores);
+
+  std::vector<std::vector<Hit>> out(queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    std::vector<std::pair<std::int64_t, double>> ranked;
+    if (mode == SearchMode::hybrid) {
+      ranked = reciprocal_rank_fusion({dense[i], sparse[i]}, k);
+    } else {
+      const auto& ids = mode == SearchMode::dense ? dense[i] : sparse[i];
+      const auto& s = mode == SearchMode::dense ? dense_scores[i] : sparse_scores[i];
+      for (std::size_t j = 0; j < ids.size(); ++j) ranked.emplace_back(ids[j], s[j]);
+    }
+    std::vector<std::int64_t> ids;
+    for (const auto& [id, score] : ranked) ids.push_back(id);
+    std::vector<std::optional<Document>> docs = store_.get(ids);
+    for (std::size_t j = 0; j < ranked.size(); ++j) {
+      EMBED_CHECK_AS(FormatError, docs[j].has_value(), "{}: id {} is indexed but not in the document store", dir_,
+                     ranked[j].first);
+      out[i].push_back(Hit{static_cast<std::int64_t>(j + 1), ranked[j].first, ranked[j].second, std::move(*docs[j])});
+    }
+  }
+  return out;
+}
+
+}  // namespace embed::search

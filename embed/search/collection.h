@@ -1,0 +1,119 @@
+// A collection: documents, their dense vectors in an index and (optionally)
+// their TF-IDF rows, in one directory:
+//   manifest.json        what the collection is: the text encoder's spec, the
+//                        index backend and metric, whether it keeps sparse rows
+//   documents.sqlite     the documents (DocumentStore) and the generation
+//   dense-<gen>.idx      the index of the dense vectors at that generation
+//   tfidf.json           the TF-IDF vectorizer fitted at build time
+//   lock                 held (flock) by the one process that may write
+//
+// Crash safety (kill -9 at any instant leaves the old or the new state):
+// add() writes dense-<gen+1>.idx atomically first, then commits the new
+// documents and generation gen+1 in one SQLite transaction, and only then
+// removes dense-<gen>.idx. The store's generation names the index file to
+// read, so before the commit readers see gen and after it gen+1; a crash
+// before the commit leaves an orphan index file, which the next writer
+// deletes. build() makes the whole directory under a temporary name and
+// renames it into place at the end.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "embed/search/document_store.h"
+#include "embed/search/hnsw_index.h"
+#include "embed/search/index.h"
+#include "embed/text/sentence/text_encoder.h"
+#include "embed/text/sparse/sparse_search.h"
+#include "embed/text/sparse/vectorizer.h"
+
+namespace embed::search {
+
+struct CollectionOptions {
+  std::string backend = "hnsw";  // hnsw | exact
+  Metric metric = Metric::cosine;
+  HnswOptions hnsw;
+  bool sparse = true;  // keep TF-IDF rows for sparse and hybrid search
+  text::VectorizerOptions tfidf = default_tfidf();
+  bool progress = true;  // progress bars on stderr
+
+  // Word unigrams and bigrams, sublinear tf, terms in at least 2 documents
+  // and at most half of them (falling back to min_df 1 for tiny collections).
+  static text::VectorizerOptions default_tfidf();
+};
+
+enum class SearchMode { dense, sparse, hybrid };
+SearchMode parse_search_mode(const std::string& name);  // dense | sparse | hybrid
+
+struct Hit {
+  std::int64_t rank = 0;  // 1 = best
+  std::int64_t id = -1;
+  double score = 0;  // the index's score (dense), cosine (sparse) or the fused RRF score (hybrid)
+  Document document;
+};
+
+// Reciprocal-rank fusion (Cormack, Clarke & Buettcher 2009): each id scores
+// sum over the lists it appears in of 1 / (k_rrf + rank), ranks from 1;
+// ties go to the smaller id. Returns the best `k` as (id, score).
+std::vector<std::pair<std::int64_t, double>> reciprocal_rank_fusion(
+    const std::vector<std::vector<std::int64_t>>& ranked_lists, std::int64_t k, double k_rrf = 60.0);
+
+class Collection {
+ public:
+  // Builds a new collection at `dir` (which must not exist) from `docs`
+  // (ids below 0 get 0, 1, 2, ... in order). The encoder is fit() to the
+  // documents first.
+  static void build(const std::string& dir, std::unique_ptr<text::TextEncoder> encoder, std::vector<Document> docs,
+                    const CollectionOptions& options);
+  // Opens a collection for searching, or for adding too (writable: takes
+  // the directory's lock, failing at once when another process holds it,
+  // and removes what an interrupted writer left behind).
+  static Collection open(const std::string& dir, bool writable = false, bool progress = true);
+
+  Collection(Collection&&) noexcept;
+  Collection& operator=(Collection&&) noexcept;
+  ~Collection();
+
+  // Adds documents (ids below 0 get the next free ids); atomic as described
+  // above. Returns how many were added to the dense index (documents with
+  // nothing to embed are stored and found by sparse search only).
+  std::int64_t add(std::vector<Document> docs);
+  std::vector<std::vector<Hit>> search(const std::vector<std::string>& queries, std::int64_t k,
+                                       SearchMode mode = SearchMode::dense) const;
+
+  // HNSW's search-time candidate list (InvalidArgument for other backends).
+  void set_ef_search(std::int64_t ef);
+
+  std::int64_t size() const { return store_.count(); }
+  std::int64_t generation() const { return generation_; }
+  const text::TextEncoder& encoder() const { return *encoder_; }
+  const Index& index() const { return *index_; }
+  const nlohmann::json& manifest() const { return manifest_; }
+  bool has_sparse() const { return vectorizer_.has_value(); }
+
+ private:
+  Collection(std::string dir, DocumentStore store) : dir_(std::move(dir)), store_(std::move(store)) {}
+  void load_sparse();
+  std::vector<std::vector<std::int64_t>> dense_ranking(const std::vector<std::string>& queries, std::int64_t k,
+                                                       std::vector<std::vector<double>>& scores) const;
+  std::vector<std::vector<std::int64_t>> sparse_ranking(const std::vector<std::string>& queries, std::int64_t k,
+                                                        std::vector<std::vector<double>>& scores) const;
+
+  std::string dir_;
+  DocumentStore store_;
+  nlohmann::json manifest_;
+  std::unique_ptr<text::TextEncoder> encoder_;
+  std::unique_ptr<Index> index_;
+  std::int64_t generation_ = 0;
+  std::optional<text::Vectorizer> vectorizer_;
+  std::unique_ptr<text::SparseIndex> sparse_index_;
+  std::vector<std::int64_t> sparse_ids_;  // row of sparse_index_ -> document id
+  int lock_fd_ = -1;
+  bool progress_ = true;
+};
+
+}  // namespace embed::search
