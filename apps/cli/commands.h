@@ -105,6 +105,13 @@ struct SearchOptions {
   bool json = false;
 };
 
+// `embed text encode`
+struct TextEncodeOptions {
+  std::string model;   // word vectors file, or a collection directory
+  std::string output;  // .npy; empty: JSON lines on stdout
+};
+
+int run_text_encode(const TextEncodeOptions& options);
 int run_index_build(const IndexOptions& options);
 int run_index_add(const IndexOptions& options);
 int run_search(const SearchOptions& options);

@@ -1,11 +1,13 @@
 // `embed inspect FILE`: shapes, dtypes and value ranges of .npy / .safetensors;
 // backend, metric, dimension and size of an index file (.idx).
 #include <cstdio>
+#include <filesystem>
 
 #include "apps/cli/commands.h"
 #include "embed/core/ops/reduce.h"
 #include "embed/io/npy.h"
 #include "embed/io/safetensors.h"
+#include "embed/search/collection.h"
 #include "embed/search/index.h"
 
 namespace embed::cli {
@@ -22,6 +24,17 @@ void describe_tensor(const std::string& name, const Tensor& t) {
 }  // namespace
 
 int run_inspect(const std::string& path) {
+  if (std::filesystem::is_directory(path)) {
+    const search::Collection c = search::Collection::open(path, false, false);
+    std::printf("%s: collection of %lld documents, generation %lld\n", path.c_str(), static_cast<long long>(c.size()),
+                static_cast<long long>(c.generation()));
+    std::printf("  index: %s, metric %s, %lld vectors of dimension %lld\n", std::string(c.index().kind()).c_str(),
+                std::string(search::metric_name(c.index().metric())).c_str(),
+                static_cast<long long>(c.index().size()), static_cast<long long>(c.index().dim()));
+    std::printf("  sparse rows: %s\n", c.has_sparse() ? "TF-IDF (sparse and hybrid search)" : "none");
+    std::printf("  encoder: %s\n", c.manifest()["encoder"].value("type", "?").c_str());
+    return 0;
+  }
   if (path.ends_with(".npy")) {
     describe_tensor(path, load_npy(path));
     return 0;
@@ -39,7 +52,7 @@ int run_inspect(const std::string& path) {
                 static_cast<long long>(index->size()), static_cast<long long>(index->dim()));
     return 0;
   }
-  throw Unsupported(fmt::format("'{}': inspect reads .npy, .safetensors and .idx files", path));
+  throw Unsupported(fmt::format("'{}': inspect reads .npy, .safetensors and .idx files and collection directories", path));
 }
 
 }  // namespace embed::cli

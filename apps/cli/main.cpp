@@ -12,8 +12,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
-      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors, index, search\n"
-      "(more arrive with text, image, audio, table, graph and serve)."};
+      "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors, text, index,\n"
+      "search (more arrive with image, audio, table, graph and serve)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
   int threads = 0;
@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("-o,--output", demo.output, "where to write the trained weights");
 
   std::string inspect_path;
-  auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy, .safetensors or index (.idx) file");
-  inspect_cmd->add_option("file", inspect_path, "file to describe")->required();
+  auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy, .safetensors or index (.idx) file, or a collection");
+  inspect_cmd->add_option("path", inspect_path, "file or collection directory")->required();
 
   embed::cli::TokenizerOptions tok;
   auto* tok_cmd = app.add_subcommand("tokenizer", "encode and decode with a Hugging Face tokenizer.json");
@@ -211,6 +211,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   search_cmd->add_flag("--json", srch.json, "one JSON line per query");
 
+  embed::cli::TextEncodeOptions te;
+  auto* text_cmd = app.add_subcommand("text", "sentence embeddings of text");
+  text_cmd->require_subcommand(1);
+  auto* text_encode = text_cmd->add_subcommand("encode", "stdin lines -> vectors (JSON lines, or .npy with -o)");
+  text_encode->add_option("model", te.model, "word vectors (fastText .bin, word2vec .bin/.vec) or a collection")
+      ->required()
+      ->check(CLI::ExistingPath);
+  text_encode->add_option("-o,--output", te.output, "write a .npy matrix instead of JSON lines");
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -228,6 +237,7 @@ int main(int argc, char** argv) {
     if (*vec_similar) return embed::cli::run_vectors_similar(vec);
     if (*vec_analogy) return embed::cli::run_vectors_analogy(vec);
     if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);
+    if (*text_encode) return embed::cli::run_text_encode(te);
     if (*index_build) return embed::cli::run_index_build(idx);
     if (*index_add) return embed::cli::run_index_add(idx);
     if (*search_cmd) return embed::cli::run_search(srch);
