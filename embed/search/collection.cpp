@@ -67,9 +67,7 @@ bool is_zero(const float* v, std::int64_t d) {
 
 text::VectorizerOptions CollectionOptions::default_tfidf() {
   text::VectorizerOptions v;
-  v.analyzer.ngram_min = 1;
-  v.analyzer.ngram_max = 2;
-  v.min_df = {2, false};
+  v.min_df = {1, false};
   v.max_df = {0.5, true};
   v.tf = text::TfScheme::log;
   return v;
@@ -127,12 +125,18 @@ void Collection::build(const std::string& dir, std::unique_ptr<text::TextEncoder
                           {"ef_search", options.hnsw.ef_search},
                           {"seed", options.hnsw.seed}};
     if (options.sparse) {
-      text::VectorizerOptions v = options.tfidf;
-      // A handful of documents can leave no term inside the df bounds.
-      if (v.min_df.documents(static_cast<std::int64_t>(texts.size())) > static_cast<double>(texts.size()) / 2)
+      // A handful of documents can leave no term inside the df bounds: then
+      // every term is kept.
+      std::optional<text::Vectorizer> fitted;
+      try {
+        fitted = text::Vectorizer::fit(texts, options.tfidf);
+      } catch (const InvalidArgument&) {
+        text::VectorizerOptions v = options.tfidf;
         v.min_df = {1, false};
-      if (v.max_df.documents(static_cast<std::int64_t>(texts.size())) < 1.0) v.max_df = {1.0, true};
-      text::Vectorizer::fit(texts, v).save((fs::path(tmp) / "tfidf.json").string());
+        v.max_df = {1.0, true};
+        fitted = text::Vectorizer::fit(texts, v);
+      }
+      fitted->save((fs::path(tmp) / "tfidf.json").string());
     }
     const std::string body = manifest.dump(2) + "\n";
     write_file_atomic((fs::path(tmp) / "manifest.json").string(),

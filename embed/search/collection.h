@@ -41,8 +41,9 @@ struct CollectionOptions {
   text::VectorizerOptions tfidf = default_tfidf();
   bool progress = true;  // progress bars on stderr
 
-  // Word unigrams and bigrams, sublinear tf, terms in at least 2 documents
-  // and at most half of them (falling back to min_df 1 for tiny collections).
+  // Words (scikit-learn's pattern, lower-cased), sublinear tf, smooth idf,
+  // leaving out terms in more than half of the documents (unless that
+  // leaves none, as in a tiny collection).
   static text::VectorizerOptions default_tfidf();
 };
 
