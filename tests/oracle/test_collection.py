@@ -1,0 +1,197 @@
+"""Collections end to end through the `embed` command (issue 3):
+
+- The SIF sentence encoder (`embed text encode`) equals a NumPy
+  implementation of Arora et al. (2017) over the same fastText model as
+  gensim loads it: word counts from the model, a = 1e-3, unseen words from
+  their n-grams; and, for a collection, the common component removed is
+  the first right singular vector (np.linalg.svd) of the documents' vectors.
+- `embed index build | add`, `embed search` (dense, sparse, hybrid) and
+  `embed inspect` on real text (the paragraphs of /usr/share/common-licenses).
+- Acceptance: kill -9 during `embed index add` leaves the collection in the
+  old or the new state, never a corrupt one, and the next writer goes on.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import embedcpp as E
+
+EMBED = os.environ.get("EMBED_BIN", "embed")
+SIF_A = 1e-3
+
+
+def run(*args, **kw):
+    return subprocess.run([EMBED, *args], capture_output=True, text=True, **kw)
+
+
+def licence_paragraphs():
+    docs = []
+    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
+        if not os.path.isfile(f):
+            continue
+        for para in re.split(r"\n\s*\n", open(f, errors="replace").read()):
+            text = " ".join(para.split())
+            if re.search(r"[A-Za-z]{3}", text):
+                docs.append({"title": os.path.basename(f), "text": text})
+    return docs
+
+
+def write_jsonl(path, docs):
+    with open(path, "w") as out:
+        for d in docs:
+            out.write(json.dumps(d) + "\n")
+    return str(path)
+
+
+def letter_words(text):
+    return "".join(c if c.isalpha() else " " for c in text.lower()).split()
+
+
+@pytest.fixture(scope="module")
+def model(corpus, tmp_path_factory):
+    _, _, _, _, m = E.train_word2vec([corpus], dim=24, epochs=2, min_count=2, min_n=3, max_n=5, buckets=5003, seed=3)
+    path = str(tmp_path_factory.mktemp("model") / "licences.bin")
+    m.save_fasttext(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def docs():
+    d = licence_paragraphs()
+    assert len(d) > 300
+    return d
+
+
+def sif_reference(model_path, texts):
+    g = pytest.importorskip("gensim.models.fasttext").load_facebook_vectors(model_path)
+    total = float(sum(g.get_vecattr(w, "count") for w in g.index_to_key))
+    out = np.zeros((len(texts), g.vector_size))
+    for i, t in enumerate(texts):
+        words = letter_words(t)
+        for w in words:
+            p = g.get_vecattr(w, "count") / total if w in g.key_to_index else 1.0 / total
+            out[i] += SIF_A / (SIF_A + p) * g[w].astype(np.float64)
+        if words:
+            out[i] /= len(words)
+    return out
+
+
+def test_sif_encoder_matches_numpy_over_gensim(model, docs, tmp_path):
+    texts = [d["text"] for d in docs[:60]] + ["Naïve unlicensable relicensing!", "12345 ..."]
+    out = tmp_path / "x.npy"
+    r = run("text", "encode", model, "-o", str(out), input="\n".join(texts) + "\n")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(np.load(out), sif_reference(model, texts), rtol=1e-4, atol=1e-6)
+    assert not np.load(out)[-1].any()  # no letters: a zero vector
+
+
+def test_collection_encoder_removes_the_first_singular_vector(model, docs, tmp_path):
+    coll = tmp_path / "coll"
+    r = run("index", "build", "--model", model, "--input", write_jsonl(tmp_path / "d.jsonl", docs), "-o", str(coll),
+            "--backend", "exact")
+    assert r.returncode == 0, r.stderr
+    x = sif_reference(model, [d["text"] for d in docs])
+    u = np.linalg.svd(x, full_matrices=False)[2][0]
+    texts = [d["text"] for d in docs[::7]]
+    out = tmp_path / "y.npy"
+    r = run("text", "encode", str(coll), "-o", str(out), input="\n".join(texts) + "\n")
+    assert r.returncode == 0, r.stderr
+    q = sif_reference(model, texts)
+    expected = q - np.outer(q @ u, u)
+    np.testing.assert_allclose(np.load(out), expected, rtol=1e-4, atol=1e-5)
+
+
+def search(coll, queries, mode="dense", k=5):
+    r = run("search", str(coll), *queries, "-k", str(k), "--mode", mode, "--json")
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def inspect(coll):
+    r = run("inspect", str(coll))
+    assert r.returncode == 0, r.stderr
+    n, gen = map(int, re.search(r"collection of (\d+) documents, generation (\d+)", r.stdout).groups())
+    vectors = int(re.search(r"(\d+) vectors", r.stdout).group(1))
+    return n, gen, vectors
+
+
+def test_build_search_add_and_errors(model, docs, tmp_path):
+    base = [dict(d, id=1000 + i, licence=d["title"]) for i, d in enumerate(docs)]
+    coll = tmp_path / "coll"
+    r = run("index", "build", "--model", model, "--input", write_jsonl(tmp_path / "d.jsonl", base), "-o", str(coll))
+    assert r.returncode == 0, r.stderr
+    assert "indexing" in r.stderr  # progress
+    assert inspect(coll) == (len(base), 1, len(base))
+    probe = [base[5], base[len(base) // 2], base[-3]]
+    for mode in ["dense", "sparse", "hybrid"]:
+        results = search(coll, [d["text"] for d in probe], mode)
+        for d, res in zip(probe, results):
+            top = res["hits"][0]
+            assert top["text"] == d["text"], (mode, d["text"][:60])  # the paragraph itself (or an identical one)
+            assert top["rank"] == 1 and top["metadata"]["licence"] == top["title"]
+    # add: new ids follow the largest
+    extra = [{"text": "Quokkas and wombats are marsupials of Australia."}, {"title": "x", "text": "Wombats dig burrows."}]
+    r = run("index", "add", str(coll), "--input", write_jsonl(tmp_path / "more.jsonl", extra))
+    assert r.returncode == 0, r.stderr
+    assert inspect(coll) == (len(base) + 2, 2, len(base) + 2)
+    hit = search(coll, ["marsupials of Australia"], "dense", k=1)[0]["hits"][0]
+    assert hit["id"] == 1000 + len(base) and "Quokkas" in hit["text"]
+    assert sorted(os.listdir(coll)) == ["dense-2.idx", "documents.sqlite", "lock", "manifest.json", "tfidf.json"]
+    # errors: one line, exit 1, the collection unchanged
+    r = run("index", "build", "--model", model, "--input", str(tmp_path / "more.jsonl"), "-o", str(coll))
+    assert r.returncode == 1 and "already exists" in r.stderr
+    (tmp_path / "bad.jsonl").write_text('{"text": "fine"}\n{"txt": "no text"}\n')
+    r = run("index", "add", str(coll), "--input", str(tmp_path / "bad.jsonl"))
+    assert r.returncode == 1 and "bad.jsonl:2" in r.stderr
+    r = run("index", "add", str(coll), "--input", write_jsonl(tmp_path / "dup.jsonl", [{"id": 1000, "text": "dup"}]))
+    assert r.returncode == 1 and "1000" in r.stderr
+    assert inspect(coll) == (len(base) + 2, 2, len(base) + 2)
+    assert run("search", str(coll), "q", "-k", "0").returncode != 0
+    assert run("search", str(tmp_path), "q").returncode == 1  # not a collection
+
+
+def test_kill_9_during_add_leaves_the_old_or_the_new_state(model, docs, tmp_path):
+    """Acceptance (issue 3): a collection survives kill -9 during `index add`."""
+    base = tmp_path / "base"
+    first = docs[: len(docs) // 3]
+    r = run("index", "build", "--model", model, "--input", write_jsonl(tmp_path / "a.jsonl", first), "-o", str(base))
+    assert r.returncode == 0, r.stderr
+    # A batch big enough that the add takes a while (HNSW inserts).
+    batch = [{"text": f"{d['text']} variant {i}"} for i in range(6) for d in docs]
+    add_file = write_jsonl(tmp_path / "batch.jsonl", batch)
+    timing = tmp_path / "timing"
+    shutil.copytree(base, timing)
+    t0 = time.monotonic()
+    assert run("index", "add", str(timing), "--input", add_file).returncode == 0
+    full = time.monotonic() - t0
+    marker = batch[-1]["text"]
+    outcomes = []
+    for fraction in [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95, 1.05]:
+        coll = tmp_path / f"kill-{fraction}"
+        shutil.copytree(base, coll)
+        proc = subprocess.Popen([EMBED, "index", "add", str(coll), "--input", add_file], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(full * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        n, gen, vectors = inspect(coll)
+        assert (n, gen, vectors) in [(len(first), 1, len(first)), (len(first) + len(batch), 2, len(first) + len(batch))]
+        new = gen == 2
+        outcomes.append("new" if new else "old")
+        hits = search(coll, [marker], "sparse", k=50)[0]["hits"]
+        assert any(h["text"] == marker for h in hits) == new
+        # The next writer clears what the killed one left and adds.
+        r = run("index", "add", str(coll), "--input", write_jsonl(tmp_path / "one.jsonl", [{"text": "one more"}]))
+        assert r.returncode == 0, r.stderr
+        assert inspect(coll)[:2] == (n + 1, gen + 1)
+        assert [f for f in os.listdir(coll) if f.endswith(".idx") or ".tmp." in f] == [f"dense-{gen + 1}.idx"]
+    print(f"add took {full:.2f} s; states after kill -9: {outcomes}")
+    assert outcomes[0] == "old"
