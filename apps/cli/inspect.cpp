@@ -29,8 +29,8 @@ int run_inspect(const std::string& path) {
     std::printf("%s: collection of %lld documents, generation %lld\n", path.c_str(), static_cast<long long>(c.size()),
                 static_cast<long long>(c.generation()));
     std::printf("  index: %s, metric %s, %lld vectors of dimension %lld\n", std::string(c.index().kind()).c_str(),
-                std::string(search::metric_name(c.index().metric())).c_str(),
-                static_cast<long long>(c.index().size()), static_cast<long long>(c.index().dim()));
+                std::string(search::metric_name(c.index().metric())).c_str(), static_cast<long long>(c.index().size()),
+                static_cast<long long>(c.index().dim()));
     std::printf("  sparse rows: %s\n", c.has_sparse() ? "TF-IDF (sparse and hybrid search)" : "none");
     std::printf("  encoder: %s\n", c.manifest()["encoder"].value("type", "?").c_str());
     return 0;
@@ -52,7 +52,8 @@ int run_inspect(const std::string& path) {
                 static_cast<long long>(index->size()), static_cast<long long>(index->dim()));
     return 0;
   }
-  throw Unsupported(fmt::format("'{}': inspect reads .npy, .safetensors and .idx files and collection directories", path));
+  throw Unsupported(
+      fmt::format("'{}': inspect reads .npy, .safetensors and .idx files and collection directories", path));
 }
 
 }  // namespace embed::cli

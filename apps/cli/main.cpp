@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("-o,--output", demo.output, "where to write the trained weights");
 
   std::string inspect_path;
-  auto* inspect_cmd = app.add_subcommand("inspect", "describe a .npy, .safetensors or index (.idx) file, or a collection");
+  auto* inspect_cmd =
+      app.add_subcommand("inspect", "describe a .npy, .safetensors or index (.idx) file, or a collection");
   inspect_cmd->add_option("path", inspect_path, "file or collection directory")->required();
 
   embed::cli::TokenizerOptions tok;

@@ -87,7 +87,7 @@ TEST(Collection, BuildsAndFindsTheMatchingDocumentInEveryMode) {
   EXPECT_TRUE(c.search({"ship"}, 1, SearchMode::sparse)[0].empty());
   // No directory is left behind but the collection.
   std::int64_t entries = std::distance(fs::directory_iterator(dir), fs::directory_iterator());
-  EXPECT_EQ(entries, 2);  // model.vec and coll
+  EXPECT_EQ(entries, 2);                                   // model.vec and coll
   EXPECT_THROW(build_small(dir), embed::InvalidArgument);  // exists
 }
 
@@ -167,9 +167,9 @@ TEST(Collection, BadCollectionsAndRequests) {
   EXPECT_THROW(Collection::build((dir / "dup").string(), embed::text::text_encoder_for_model(model),
                                  {doc(1, "boat"), doc(1, "star")}, exact_options()),
                embed::InvalidArgument);
-  EXPECT_THROW(Collection::build((dir / "none").string(), embed::text::text_encoder_for_model(model), {},
-                                 exact_options()),
-               embed::InvalidArgument);
+  EXPECT_THROW(
+      Collection::build((dir / "none").string(), embed::text::text_encoder_for_model(model), {}, exact_options()),
+      embed::InvalidArgument);
   for (const auto& entry : fs::directory_iterator(dir))
     EXPECT_FALSE(entry.path().filename().string().starts_with(".")) << entry.path();
 }

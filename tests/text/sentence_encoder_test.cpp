@@ -19,7 +19,9 @@ TEST(LetterWords, LowerCasedRunsOfLetters) {
             (std::vector<std::string>{"hello", "world", "it", "s", "été", "été"}));
   EXPECT_TRUE(letter_words("").empty());
   EXPECT_TRUE(letter_words("123 ... \x01").empty());
-  EXPECT_EQ(letter_words("ab\xff" "cd"), (std::vector<std::string>{"ab", "cd"}));  // invalid byte separates
+  EXPECT_EQ(letter_words("ab\xff"
+                         "cd"),
+            (std::vector<std::string>{"ab", "cd"}));  // invalid byte separates
   EXPECT_EQ(letter_words("日本語 text"), (std::vector<std::string>{"日本語", "text"}));
 }
 
@@ -27,8 +29,8 @@ TEST(WordVectorEncoder, SifWeightsAndTheCommonComponent) {
   // Vocabulary words a (count 30) and b (count 10) in a subword model with
   // one bucket, so every n-gram shares a row.
   const std::int64_t dim = 2;
-  std::vector<float> input = {1, 0,   // a
-                              0, 1,   // b
+  std::vector<float> input = {1,    0,      // a
+                              0,    1,      // b
                               0.5f, 0.5f};  // the bucket
   SubwordVectors sv({"a", "b"}, {30, 10}, SubwordConfig{3, 3, 1}, dim, input, {});
   const std::string path = (fs::temp_directory_path() / "embed_sif_test.bin").string();
@@ -44,7 +46,7 @@ TEST(WordVectorEncoder, SifWeightsAndTheCommonComponent) {
   for (int k = 0; k < dim; ++k) {
     EXPECT_NEAR(e[static_cast<std::size_t>(k)], (wa * va[k] + wb * vb[k]) / 2, 1e-6);
     EXPECT_NEAR(e[static_cast<std::size_t>(2 + k)], wz * vz[k], 1e-6);  // unseen: n-grams, weight of count 1
-    EXPECT_EQ(e[static_cast<std::size_t>(4 + k)], 0.0f);               // nothing to embed
+    EXPECT_EQ(e[static_cast<std::size_t>(4 + k)], 0.0f);                // nothing to embed
     EXPECT_NEAR(e[static_cast<std::size_t>(6 + k)], wa * va[k], 1e-6);
   }
   EXPECT_EQ(tokens, (std::vector<std::int64_t>{2, 1, 0, 2}));
