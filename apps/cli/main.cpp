@@ -5,6 +5,7 @@
 #include <string>
 
 #include "apps/cli/commands.h"
+#include "apps/server/server.h"
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
 #include "embed/core/progress.h"
@@ -13,7 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
       "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors, text, index,\n"
-      "search (more arrive with image, audio, table, graph and serve)."};
+      "search, serve (more arrive with image, audio, table and graph)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
   int threads = 0;
@@ -221,6 +222,26 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingPath);
   text_encode->add_option("-o,--output", te.output, "write a .npy matrix instead of JSON lines");
 
+  embed::server::ServerOptions srv;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "HTTP server: OpenAI-compatible /v1/embeddings, /v1/search, /health, /metrics (docs/server.md)");
+  serve_cmd->add_option("source", srv.source, "a collection directory, or word vectors (fastText .bin, .vec)")
+      ->required()
+      ->check(CLI::ExistingPath);
+  serve_cmd->add_option("--host", srv.host, "address to bind (default 127.0.0.1: this machine only)");
+  serve_cmd->add_option("--port", srv.port, "port (0: any free one, printed)")->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--name", srv.model_name, "the model name clients send (default: the source's name)");
+  serve_cmd->add_option("--api-key", srv.api_key, "require 'Authorization: Bearer KEY' on /v1/ routes");
+  serve_cmd->add_option("--max-body-bytes", srv.max_body_bytes, "largest request body (413 beyond)")
+      ->check(CLI::Range(std::int64_t{1024}, std::int64_t{1} << 31));
+  serve_cmd->add_option("--max-inputs", srv.limits.max_inputs, "inputs per request")->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--max-tokens-per-input", srv.limits.max_tokens_per_input, "tokens per input")
+      ->check(CLI::Range(1, 100000000));
+  serve_cmd->add_option("--max-batch", srv.batching.max_batch, "texts per encoder call")->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--max-queue", srv.batching.max_queue, "requests waiting for the encoder (503 beyond)")
+      ->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--http-threads", srv.http_threads, "connections handled at once")->check(CLI::Range(1, 4096));
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -238,6 +259,7 @@ int main(int argc, char** argv) {
     if (*vec_similar) return embed::cli::run_vectors_similar(vec);
     if (*vec_analogy) return embed::cli::run_vectors_analogy(vec);
     if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);
+    if (*serve_cmd) return embed::server::serve(srv);
     if (*text_encode) return embed::cli::run_text_encode(te);
     if (*index_build) return embed::cli::run_index_build(idx);
     if (*index_add) return embed::cli::run_index_add(idx);

@@ -21,6 +21,11 @@ class TextEncoder {
   // many tokens each text had (for usage accounting).
   virtual std::vector<float> encode(const std::vector<std::string>& texts,
                                     std::vector<std::int64_t>* tokens = nullptr) const = 0;
+  // How many tokens encode() would count in `text` (for request limits).
+  virtual std::int64_t count_tokens(const std::string& text) const = 0;
+  // The text whose tokens are these token ids (for clients that send ids,
+  // as OpenAI's API allows); InvalidArgument for an id out of range.
+  virtual std::string text_of_tokens(const std::vector<std::int64_t>& ids) const = 0;
   // Everything load_text_encoder() needs to rebuild this encoder.
   virtual nlohmann::json spec() const = 0;
   // Learns what the encoder derives from the documents it will index (for

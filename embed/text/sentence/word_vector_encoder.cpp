@@ -76,6 +76,21 @@ nlohmann::json WordVectorEncoder::spec() const {
   return j;
 }
 
+std::int64_t WordVectorEncoder::count_tokens(const std::string& text) const {
+  return static_cast<std::int64_t>(letter_words(text).size());
+}
+
+std::string WordVectorEncoder::text_of_tokens(const std::vector<std::int64_t>& ids) const {
+  std::string text;
+  for (std::int64_t id : ids) {
+    EMBED_CHECK(id >= 0 && id < vocabulary_.size(), "token id {} is outside the vocabulary (0..{})", id,
+                vocabulary_.size() - 1);
+    if (!text.empty()) text += ' ';
+    text += vocabulary_.words()[static_cast<std::size_t>(id)];
+  }
+  return text;
+}
+
 bool WordVectorEncoder::weighted_mean(std::string_view text, float* out, std::int64_t& tokens) const {
   const std::int64_t d = dim();
   std::fill(out, out + d, 0.0f);

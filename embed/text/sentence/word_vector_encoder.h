@@ -49,6 +49,9 @@ class WordVectorEncoder : public TextEncoder {
   std::int64_t dim() const override { return vocabulary_.dim(); }
   std::vector<float> encode(const std::vector<std::string>& texts,
                             std::vector<std::int64_t>* tokens = nullptr) const override;
+  std::int64_t count_tokens(const std::string& text) const override;
+  // Token ids are the model's vocabulary indices (word2vec/fastText order).
+  std::string text_of_tokens(const std::vector<std::int64_t>& ids) const override;
   nlohmann::json spec() const override;
   void fit(const std::vector<std::string>& documents) override;
 
