@@ -5,6 +5,7 @@ central finite differences.
 Tolerances (the project standard for float32): 1e-5 absolute + 1e-4 relative.
 """
 import glob
+import json
 import os
 import re
 
@@ -115,3 +116,34 @@ def write_licence_corpus(path):
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     return write_licence_corpus(tmp_path_factory.mktemp("corpus") / "licences.txt")
+
+
+def licence_paragraphs():
+    """Real documents for the search tests: the paragraphs of
+    /usr/share/common-licenses (over 300), titled by their file."""
+    docs = []
+    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
+        if not os.path.isfile(f):
+            continue
+        for para in re.split(r"\n\s*\n", open(f, errors="replace").read()):
+            text = " ".join(para.split())
+            if re.search(r"[A-Za-z]{3}", text):
+                docs.append({"title": os.path.basename(f), "text": text})
+    assert len(docs) > 300
+    return docs
+
+
+def write_jsonl(path, docs):
+    with open(path, "w") as out:
+        for d in docs:
+            out.write(json.dumps(d) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def licence_model(corpus, tmp_path_factory):
+    """A small fastText-style subword model trained on the licence corpus."""
+    _, _, _, _, m = E.train_word2vec([corpus], dim=24, epochs=2, min_count=2, min_n=3, max_n=5, buckets=5003, seed=3)
+    path = str(tmp_path_factory.mktemp("model") / "licences.bin")
+    m.save_fasttext(path)
+    return path

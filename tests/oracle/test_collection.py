@@ -10,7 +10,6 @@
 - Acceptance: kill -9 during `embed index add` leaves the collection in the
   old or the new state, never a corrupt one, and the next writer goes on.
 """
-import glob
 import json
 import os
 import re
@@ -22,7 +21,7 @@ import time
 import numpy as np
 import pytest
 
-import embedcpp as E
+from conftest import licence_paragraphs, write_jsonl
 
 EMBED = os.environ.get("EMBED_BIN", "embed")
 SIF_A = 1e-3
@@ -32,42 +31,13 @@ def run(*args, **kw):
     return subprocess.run([EMBED, *args], capture_output=True, text=True, **kw)
 
 
-def licence_paragraphs():
-    docs = []
-    for f in sorted(glob.glob("/usr/share/common-licenses/*")):
-        if not os.path.isfile(f):
-            continue
-        for para in re.split(r"\n\s*\n", open(f, errors="replace").read()):
-            text = " ".join(para.split())
-            if re.search(r"[A-Za-z]{3}", text):
-                docs.append({"title": os.path.basename(f), "text": text})
-    return docs
-
-
-def write_jsonl(path, docs):
-    with open(path, "w") as out:
-        for d in docs:
-            out.write(json.dumps(d) + "\n")
-    return str(path)
-
-
 def letter_words(text):
     return "".join(c if c.isalpha() else " " for c in text.lower()).split()
 
 
 @pytest.fixture(scope="module")
-def model(corpus, tmp_path_factory):
-    _, _, _, _, m = E.train_word2vec([corpus], dim=24, epochs=2, min_count=2, min_n=3, max_n=5, buckets=5003, seed=3)
-    path = str(tmp_path_factory.mktemp("model") / "licences.bin")
-    m.save_fasttext(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def docs():
-    d = licence_paragraphs()
-    assert len(d) > 300
-    return d
+    return licence_paragraphs()
 
 
 def sif_reference(model_path, texts):
@@ -84,7 +54,8 @@ def sif_reference(model_path, texts):
     return out
 
 
-def test_sif_encoder_matches_numpy_over_gensim(model, docs, tmp_path):
+def test_sif_encoder_matches_numpy_over_gensim(licence_model, docs, tmp_path):
+    model = licence_model
     texts = [d["text"] for d in docs[:60]] + ["Naïve unlicensable relicensing!", "12345 ..."]
     out = tmp_path / "x.npy"
     r = run("text", "encode", model, "-o", str(out), input="\n".join(texts) + "\n")
@@ -93,7 +64,8 @@ def test_sif_encoder_matches_numpy_over_gensim(model, docs, tmp_path):
     assert not np.load(out)[-1].any()  # no letters: a zero vector
 
 
-def test_collection_encoder_removes_the_first_singular_vector(model, docs, tmp_path):
+def test_collection_encoder_removes_the_first_singular_vector(licence_model, docs, tmp_path):
+    model = licence_model
     coll = tmp_path / "coll"
     r = run("index", "build", "--model", model, "--input", write_jsonl(tmp_path / "d.jsonl", docs), "-o", str(coll),
             "--backend", "exact")
@@ -123,7 +95,8 @@ def inspect(coll):
     return n, gen, vectors
 
 
-def test_build_search_add_and_errors(model, docs, tmp_path):
+def test_build_search_add_and_errors(licence_model, docs, tmp_path):
+    model = licence_model
     base = [dict(d, id=1000 + i, licence=d["title"]) for i, d in enumerate(docs)]
     coll = tmp_path / "coll"
     r = run("index", "build", "--model", model, "--input", write_jsonl(tmp_path / "d.jsonl", base), "-o", str(coll))
@@ -158,11 +131,12 @@ def test_build_search_add_and_errors(model, docs, tmp_path):
     assert run("search", str(tmp_path), "q").returncode == 1  # not a collection
 
 
-def test_kill_9_during_add_leaves_the_old_or_the_new_state(model, docs, tmp_path):
+def test_kill_9_during_add_leaves_the_old_or_the_new_state(licence_model, docs, tmp_path):
     """Acceptance (issue 3): a collection survives kill -9 during `index add`."""
     base = tmp_path / "base"
     first = docs[: len(docs) // 3]
-    r = run("index", "build", "--model", model, "--input", write_jsonl(tmp_path / "a.jsonl", first), "-o", str(base))
+    r = run("index", "build", "--model", licence_model, "--input", write_jsonl(tmp_path / "a.jsonl", first), "-o",
+            str(base))
     assert r.returncode == 0, r.stderr
     # A batch big enough that the add takes a while (HNSW inserts).
     batch = [{"text": f"{d['text']} variant {i}"} for i in range(6) for d in docs]
