@@ -19,5 +19,6 @@ void bind_text(pybind11::module_& m);
 void bind_sparse(pybind11::module_& m);
 void bind_static(pybind11::module_& m);
 void bind_search(pybind11::module_& m);
+void bind_eval(pybind11::module_& m);
 
 }  // namespace embed::python

@@ -235,4 +235,5 @@ PYBIND11_MODULE(embedcpp, m) {
   python::bind_sparse(m);
   python::bind_static(m);
   python::bind_search(m);
+  python::bind_eval(m);
 }

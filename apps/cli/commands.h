@@ -111,6 +111,21 @@ struct TextEncodeOptions {
   std::string output;  // .npy; empty: JSON lines on stdout
 };
 
+// `embed eval`
+struct EvalOptions {
+  std::string input;  // .npy matrix or word vectors
+  std::int64_t limit = 0;
+  std::uint64_t seed = 0;
+  std::int64_t cardinality = 0;
+  std::string method = "pca";  // pca | tsne
+  std::string output = "plot.svg", coords, labels;
+  double perplexity = 30;
+  std::int64_t iterations = 1000;
+};
+int run_eval_collapse(const EvalOptions& options);
+int run_eval_size(const EvalOptions& options);
+int run_eval_plot(const EvalOptions& options);
+
 int run_text_encode(const TextEncodeOptions& options);
 int run_index_build(const IndexOptions& options);
 int run_index_add(const IndexOptions& options);

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "embed.cpp: embeddings for text, images, audio, tables and graphs, and search over them.\n"
       "Areas available in this build: demo, inspect, tokenizer, tfidf, word2vec, glove, vectors, text, index,\n"
-      "search, serve (more arrive with image, audio, table and graph)."};
+      "search, serve, eval (more arrive with image, audio, table and graph)."};
   app.set_version_flag("--version", std::string("embed ") + EMBED_VERSION);
   app.require_subcommand(1);
   int threads = 0;
@@ -242,6 +242,33 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   serve_cmd->add_option("--http-threads", srv.http_threads, "connections handled at once")->check(CLI::Range(1, 4096));
 
+  embed::cli::EvalOptions ev;
+  auto* eval_cmd = app.add_subcommand("eval", "diagnostics of an embedding space: collapse, size advice, plots");
+  eval_cmd->require_subcommand(1);
+  auto* eval_collapse = eval_cmd->add_subcommand(
+      "collapse", "mean pairwise cosine, per-dimension variance, effective rank, isotropy; warns on collapse");
+  eval_collapse->add_option("vectors", ev.input, ".npy matrix or word vectors (.bin/.vec)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  eval_collapse->add_option("--limit", ev.limit, "only the first N vectors (0: all)")->check(CLI::NonNegativeNumber);
+  eval_collapse->add_option("--seed", ev.seed, "seed of the sampled pairs");
+  auto* eval_size = eval_cmd->add_subcommand("size", "embedding size for N distinct values (rules of thumb)");
+  eval_size->add_option("cardinality", ev.cardinality, "number of distinct values")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  auto* eval_plot = eval_cmd->add_subcommand("plot", "PCA or t-SNE to 2-D, as an SVG scatter plot (and .npy)");
+  eval_plot->add_option("vectors", ev.input, ".npy matrix or word vectors (.bin/.vec; words label the points)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  eval_plot->add_option("-o,--output", ev.output, "the SVG file");
+  eval_plot->add_option("--method", ev.method, "pca | tsne")->check(CLI::IsMember({"pca", "tsne"}));
+  eval_plot->add_option("--coords", ev.coords, "also write the 2-D coordinates as .npy");
+  eval_plot->add_option("--labels", ev.labels, "a label per point, one per line (colours or names)")
+      ->check(CLI::ExistingFile);
+  eval_plot->add_option("--limit", ev.limit, "only the first N vectors (0: all)")->check(CLI::NonNegativeNumber);
+  eval_plot->add_option("--perplexity", ev.perplexity, "t-SNE perplexity")->check(CLI::Range(1.0, 1000.0));
+  eval_plot->add_option("--iterations", ev.iterations, "t-SNE iterations")->check(CLI::Range(1, 100000));
+
   CLI11_PARSE(app, argc, argv);
   embed::install_interrupt_handler();
   try {
@@ -260,6 +287,9 @@ int main(int argc, char** argv) {
     if (*vec_analogy) return embed::cli::run_vectors_analogy(vec);
     if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);
     if (*serve_cmd) return embed::server::serve(srv);
+    if (*eval_collapse) return embed::cli::run_eval_collapse(ev);
+    if (*eval_size) return embed::cli::run_eval_size(ev);
+    if (*eval_plot) return embed::cli::run_eval_plot(ev);
     if (*text_encode) return embed::cli::run_text_encode(te);
     if (*index_build) return embed::cli::run_index_build(idx);
     if (*index_add) return embed::cli::run_index_add(idx);
