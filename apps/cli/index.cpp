@@ -67,18 +67,8 @@ int run_search(const SearchOptions& o) {
   const auto results = c.search(queries, o.k, search::parse_search_mode(o.mode));
   for (std::size_t q = 0; q < results.size(); ++q) {
     if (o.json) {
-      nlohmann::json hits = nlohmann::json::array();
-      for (const search::Hit& h : results[q]) {
-        hits.push_back({{"rank", h.rank},
-                        {"id", h.id},
-                        {"score", h.score},
-                        {"title", h.document.title},
-                        {"text", h.document.text},
-                        {"path", h.document.path},
-                        {"metadata", nlohmann::json::parse(h.document.metadata, nullptr, false)}});
-      }
-      std::cout << nlohmann::json{{"query", queries[q]}, {"mode", o.mode}, {"hits", hits}}.dump(
-                       -1, ' ', false, nlohmann::json::error_handler_t::replace)
+      std::cout << nlohmann::json{{"query", queries[q]}, {"mode", o.mode}, {"hits", search::hits_json(results[q])}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << '\n';
       continue;
     }

@@ -104,31 +104,23 @@ int serve(const ServerOptions& o) {
                                     send_json(res, 200, embeddings_response(r, out.vectors, encoder.dim(), tokens));
                                   },
                                   true));
-  http.Post(
-      "/v1/search",
-      api(
-          [&](const httplib::Request& req, httplib::Response& res) {
-            if (!collection)
-              throw ApiError(404, "this server serves a model, not a collection: no search", "", "not_found");
-            const SearchRequest r = parse_search_request(req.body, o.limits);
-            const auto results = collection->search(r.queries, r.k, search::parse_search_mode(r.mode));
-            nlohmann::json data = nlohmann::json::array();
-            for (std::size_t q = 0; q < results.size(); ++q) {
-              nlohmann::json hits = nlohmann::json::array();
-              for (const search::Hit& h : results[q])
-                hits.push_back({{"rank", h.rank},
-                                {"id", h.id},
-                                {"score", h.score},
-                                {"title", h.document.title},
-                                {"text", h.document.text},
-                                {"path", h.document.path},
-                                {"metadata", nlohmann::json::parse(h.document.metadata, nullptr, false)}});
-              data.push_back(
-                  {{"object", "search_result"}, {"index", q}, {"query", r.queries[q]}, {"hits", std::move(hits)}});
-            }
-            send_json(res, 200, {{"object", "list"}, {"model", model}, {"mode", r.mode}, {"data", data}});
-          },
-          true));
+  http.Post("/v1/search",
+            api(
+                [&](const httplib::Request& req, httplib::Response& res) {
+                  if (!collection)
+                    throw ApiError(404, "this server serves a model, not a collection: no search", "", "not_found");
+                  const SearchRequest r = parse_search_request(req.body, o.limits);
+                  const auto results = collection->search(r.queries, r.k, search::parse_search_mode(r.mode));
+                  nlohmann::json data = nlohmann::json::array();
+                  for (std::size_t q = 0; q < results.size(); ++q) {
+                    data.push_back({{"object", "search_result"},
+                                    {"index", q},
+                                    {"query", r.queries[q]},
+                                    {"hits", search::hits_json(results[q])}});
+                  }
+                  send_json(res, 200, {{"object", "list"}, {"model", model}, {"mode", r.mode}, {"data", data}});
+                },
+                true));
   http.Get(
       "/v1/models",
       api(

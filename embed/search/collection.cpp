@@ -80,6 +80,19 @@ SearchMode parse_search_mode(const std::string& name) {
   throw InvalidArgument(fmt::format("unknown search mode '{}' (dense | sparse | hybrid)", name));
 }
 
+nlohmann::json hits_json(const std::vector<Hit>& hits) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Hit& h : hits)
+    out.push_back({{"rank", h.rank},
+                   {"id", h.id},
+                   {"score", h.score},
+                   {"title", h.document.title},
+                   {"text", h.document.text},
+                   {"path", h.document.path},
+                   {"metadata", nlohmann::json::parse(h.document.metadata, nullptr, false)}});
+  return out;
+}
+
 std::vector<std::pair<std::int64_t, double>> reciprocal_rank_fusion(
     const std::vector<std::vector<std::int64_t>>& ranked_lists, std::int64_t k, double k_rrf) {
   std::unordered_map<std::int64_t, double> score;

@@ -57,6 +57,10 @@ struct Hit {
   Document document;
 };
 
+// {"rank", "id", "score", "title", "text", "path", "metadata"} for each hit
+// of one query, as `embed search --json` and /v1/search answer.
+nlohmann::json hits_json(const std::vector<Hit>& hits);
+
 // Reciprocal-rank fusion (Cormack, Clarke & Buettcher 2009): each id scores
 // sum over the lists it appears in of 1 / (k_rrf + rank), ranks from 1;
 // ties go to the smaller id. Returns the best `k` as (id, score).
