@@ -188,7 +188,9 @@ def test_errors_have_openai_shape(server):
 
 def test_sigterm_answers_the_requests_in_flight(collection, docs):
     s = Server(collection)
-    big = [d["text"] for d in docs[:2048]] * 1
+    # 16 requests of 1024 long texts (about 6 MB each): seconds of encoding in all.
+    paragraphs = [d["text"] for d in docs]
+    big = [" ".join(paragraphs[(i + j) % len(paragraphs)] for j in range(8))[:6000] for i in range(1024)]
     results = []
 
     def client():
@@ -200,11 +202,16 @@ def test_sigterm_answers_the_requests_in_flight(collection, docs):
     threads = [threading.Thread(target=client) for _ in range(16)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # until the server is busy with them
+    # Signal once every request has reached the server and some are still being handled.
+    deadline, in_flight = time.monotonic() + 60, 0
+    while time.monotonic() < deadline:
         text = s.request("GET", "/metrics", key=None)[1]
-        if int(re.search(r"embed_in_flight_requests (\d+)", text).group(1)) >= 8:
+        in_flight = int(re.search(r"embed_in_flight_requests (\d+)", text).group(1))
+        done = re.search(r'embed_requests_total\{route="/v1/embeddings",code="200"\} (\d+)', text)
+        if in_flight + (int(done.group(1)) if done else 0) == 16:
             break
+        time.sleep(0.005)
+    assert in_flight > 0, "every request finished before the signal: make them bigger"
     assert s.stop() == 0
     for t in threads:
         t.join()
