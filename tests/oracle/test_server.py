@@ -177,9 +177,17 @@ def test_errors_have_openai_shape(server):
     assert error(server.request("POST", "/v1/embeddings", raw="x" * 300000), 413)["code"] == "request_too_large"
     error(server.request("POST", "/v1/embeddings", raw="{not json"), 400)
     error(server.request("POST", "/v1/embeddings", {"model": m, "input": [[10 ** 9]]}), 400)
+    for wrong_types in [{"model": m, "input": 123}, {"model": 7, "input": "x"}, {"model": m, "input": [1.5]},
+                        {"model": m, "input": "x", "encoding_format": 5}, {"model": m, "input": "x", "dimensions": "8"},
+                        {"model": m, "input": [["a"]]}, {"model": m, "input": None}]:
+        error(server.request("POST", "/v1/embeddings", wrong_types), 400)
+    error(server.request("POST", "/v1/embeddings", {"model": m, "input": ["ok", ""]}), 400)  # empty input
     error(server.request("POST", "/v1/search", {"query": "x", "k": 0}), 400)
+    error(server.request("POST", "/v1/search", {"query": 5}), 400)
     error(server.request("GET", "/v2/nothing"), 404)
+    # ... and the server keeps serving.
     assert server.request("GET", "/health", key=None) == (200, {"status": "ok", "model": m})
+    assert server.request("POST", "/v1/embeddings", {"model": m, "input": "still here"})[0] == 200
     status, models = server.request("GET", "/v1/models")
     assert status == 200 and models["data"][0]["id"] == m
     status, text = server.request("GET", "/metrics", key=None)
