@@ -13,24 +13,14 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: semantic search over GCIDE's dictionary definitions (Debian
-# dict-gcide). Prepares the corpus, trains fastText-style subword vectors on
-# it (about 30 s on 2 cores; kept while newer than the corpus), builds a
-# collection (SIF sentence vectors in an HNSW index, TF-IDF rows, SQLite
-# store; kept while newer than the model) and answers example queries by
-# hybrid (dense + sparse, reciprocal-rank fusion) search.
-CORPUS = $(BUILD)/corpus/gcide.jsonl
-WORDS = $(BUILD)/corpus/gcide-words.txt
-MODEL = $(BUILD)/gcide-vectors.bin
-COLLECTION = $(BUILD)/gcide-collection
-QUERIES = "a boat propelled by oars" "musical instrument with strings" "venomous snake" "science of the stars" \
-          "a device for measuring time"
+# dict-gcide). scripts/prepare-gcide.py writes the corpus; `embed demo`
+# trains fastText-style subword vectors on it (about 30 s on 2 cores), builds
+# a collection (SIF sentence vectors in an HNSW index, TF-IDF rows, SQLite
+# store; about 30 s) and answers example queries by hybrid (dense + sparse,
+# reciprocal-rank fusion) search. Built parts newer than their inputs are kept.
 run: build
-	/usr/bin/python3 scripts/prepare-gcide.py -o $(CORPUS) --words $(WORDS)
-	[ $(MODEL) -nt $(WORDS) ] || ./$(BUILD)/embed word2vec train $(WORDS) --max-n 5 --buckets 200000 --min-count 3 \
-	  -o $(BUILD)/gcide-vectors.vec --model $(MODEL)
-	[ $(COLLECTION)/manifest.json -nt $(MODEL) ] || { rm -rf $(COLLECTION) && \
-	  ./$(BUILD)/embed index build --model $(MODEL) --input $(CORPUS) -o $(COLLECTION); }
-	./$(BUILD)/embed search $(COLLECTION) -k 5 --mode hybrid $(QUERIES)
+	/usr/bin/python3 scripts/prepare-gcide.py -o $(BUILD)/corpus/gcide.jsonl --words $(BUILD)/corpus/gcide-words.txt
+	./$(BUILD)/embed demo --corpus $(BUILD)/corpus/gcide.jsonl --words $(BUILD)/corpus/gcide-words.txt --workdir $(BUILD)
 
 test: build format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -130,7 +130,20 @@ int run_text_encode(const TextEncodeOptions& options);
 int run_index_build(const IndexOptions& options);
 int run_index_add(const IndexOptions& options);
 int run_search(const SearchOptions& options);
+// `embed demo`: the main job over a prepared corpus (see demo_search.cpp).
+struct DemoSearchOptions {
+  std::string corpus = "build/corpus/gcide.jsonl";
+  std::string words = "build/corpus/gcide-words.txt";
+  std::string workdir = "build";
+  std::vector<std::string> queries = {"a boat propelled by oars", "musical instrument with strings", "venomous snake",
+                                      "science of the stars", "a device for measuring time"};
+  std::int64_t k = 5;
+  std::string mode = "hybrid";
+};
+
+// `embed demo mlp`: the engine's end-to-end check (a small MLP).
 int run_demo(const DemoOptions& options);
+int run_demo_search(const DemoSearchOptions& options);
 int run_word2vec_train(const Word2VecCliOptions& options);
 int run_glove_train(const GloveCliOptions& options);
 int run_vectors_similar(const VectorsOptions& options);

@@ -21,11 +21,22 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "threads for our loops and BLAS (default: all cores)")
       ->check(CLI::PositiveNumber);
 
+  embed::cli::DemoSearchOptions demo_search;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "the main job: subword vectors, a collection and example searches over GCIDE (see `make run`)");
+  demo_cmd->require_subcommand(0, 1);
+  demo_cmd->add_option("--corpus", demo_search.corpus, "documents (.jsonl) from scripts/prepare-gcide.py");
+  demo_cmd->add_option("--words", demo_search.words, "the same text as training words (prepare-gcide.py --words)");
+  demo_cmd->add_option("--workdir", demo_search.workdir, "where the model and the collection go");
+  demo_cmd->add_option("query", demo_search.queries, "queries (default: five examples)");
+  demo_cmd->add_option("-k", demo_search.k, "results per query")->check(CLI::Range(1, 1000));
+  demo_cmd->add_option("--mode", demo_search.mode, "dense | sparse | hybrid")
+      ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
   embed::cli::DemoOptions demo;
-  auto* demo_cmd = app.add_subcommand("demo", "train a small MLP end to end, save and reload it (safetensors)");
-  demo_cmd->add_option("--seed", demo.seed, "random seed");
-  demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::Range(1, 100000));
-  demo_cmd->add_option("-o,--output", demo.output, "where to write the trained weights");
+  auto* demo_mlp = demo_cmd->add_subcommand("mlp", "train a small MLP end to end, save and reload it (safetensors)");
+  demo_mlp->add_option("--seed", demo.seed, "random seed");
+  demo_mlp->add_option("--steps", demo.steps, "training steps")->check(CLI::Range(1, 100000));
+  demo_mlp->add_option("-o,--output", demo.output, "where to write the trained weights");
 
   std::string inspect_path;
   auto* inspect_cmd =
@@ -273,7 +284,8 @@ int main(int argc, char** argv) {
   embed::install_interrupt_handler();
   try {
     if (threads > 0) embed::set_num_threads(threads);
-    if (*demo_cmd) return embed::cli::run_demo(demo);
+    if (*demo_mlp) return embed::cli::run_demo(demo);
+    if (*demo_cmd) return embed::cli::run_demo_search(demo_search);
     if (*inspect_cmd) return embed::cli::run_inspect(inspect_path);
     if (*encode_cmd) return embed::cli::run_tokenizer_encode(tok);
     if (*train_cmd) return embed::cli::run_tokenizer_train(train);

@@ -12,7 +12,7 @@ EMBED = os.environ.get("EMBED_BIN")
 @pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
 def test_demo_stops_cleanly_on_sigint(tmp_path):
     out = tmp_path / "model.safetensors"
-    proc = subprocess.Popen([EMBED, "demo", "--steps", "100000", "-o", str(out)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([EMBED, "demo", "mlp", "--steps", "100000", "-o", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
@@ -25,7 +25,7 @@ def test_demo_stops_cleanly_on_sigint(tmp_path):
 
 @pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
 def test_unknown_option_is_a_clear_error():
-    proc = subprocess.run([EMBED, "demo", "--no-such-option"], capture_output=True, text=True)
+    proc = subprocess.run([EMBED, "demo", "mlp", "--no-such-option"], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "no-such-option" in proc.stderr
 

@@ -169,3 +169,21 @@ def test_kill_9_during_add_leaves_the_old_or_the_new_state(licence_model, docs, 
         assert [f for f in os.listdir(coll) if f.endswith(".idx") or ".tmp." in f] == [f"dense-{gen + 1}.idx"]
     print(f"add took {full:.2f} s; states after kill -9: {outcomes}")
     assert outcomes[0] == "old"
+
+
+def test_embed_demo_builds_once_and_searches(docs, tmp_path):
+    """`embed demo` (what `make run` runs after preparing GCIDE) on a small prepared corpus."""
+    corpus = write_jsonl(tmp_path / "docs.jsonl", [dict(d, id=i) for i, d in enumerate(docs)])
+    words = tmp_path / "words.txt"
+    words.write_text("".join(" ".join(letter_words(d["text"])) + "\n" for d in docs))
+    args = ["demo", "--corpus", corpus, "--words", str(words), "--workdir", str(tmp_path / "work"), "-k", "3"]
+    r = run(*args, "the software is provided as is without warranty")
+    assert r.returncode == 0, r.stderr
+    assert "training subword vectors" in r.stderr and "building" in r.stderr
+    assert "query: the software is provided as is without warranty" in r.stdout
+    assert re.search(r"^\s+1\. \d\.\d{4}\s+\[\d+\] ", r.stdout, re.M) and "warrant" in r.stdout.lower()
+    again = run(*args, "--mode", "dense", "copyright notice")
+    assert again.returncode == 0 and again.stderr.count("up to date") == 2
+    assert len(re.findall(r"^\s+\d\. ", again.stdout, re.M)) == 3
+    missing = run("demo", "--corpus", str(tmp_path / "none.jsonl"), "--workdir", str(tmp_path / "w2"))
+    assert missing.returncode == 1 and "prepare-gcide.py" in missing.stderr
