@@ -1,6 +1,9 @@
 #include "apps/server/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -37,6 +40,26 @@ std::string default_name(const std::string& source) {
   return name.empty() ? "embed" : name;
 }
 
+// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
+// when Debian compiled the library): a burst of new connections beyond it
+// can be reset by the kernel before the accept loop takes them. Linux lets
+// listen() be called again on a listening socket to change the backlog, so
+// find ours (the listening TCP socket on `port`) and raise it.
+void widen_listen_backlog(int port) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    const int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                      : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                                   : -1;
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+}
+
 }  // namespace
 
 int serve(const ServerOptions& o) {
@@ -56,7 +79,8 @@ int serve(const ServerOptions& o) {
   const int threads = o.http_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http.set_payload_max_length(static_cast<size_t>(o.max_body_bytes));
-  http.set_keep_alive_max_count(1000);
+  http.set_keep_alive_max_count(100000);
+  http.set_keep_alive_timeout(60);  // an idle client keeps its connection a minute, not 5 s
   http.set_read_timeout(30, 0);
   http.set_write_timeout(30, 0);
 
@@ -148,6 +172,7 @@ int serve(const ServerOptions& o) {
   } else if (!http.bind_to_port(o.host, port)) {
     throw IoError(fmt::format("cannot bind {}:{} (in use, or not an address of this machine)", o.host, port));
   }
+  widen_listen_backlog(port);
   // The first SIGINT/SIGTERM asks for a stop: stop() closes the listening
   // socket, and listen_after_bind() returns once the requests in flight
   // have been answered (httplib's pool finishes its queue).

@@ -42,16 +42,19 @@ TEST(Collapse, IdenticalVectorsAreCollapsed) {
   EXPECT_EQ(r.warnings.size(), 3u);
 }
 
-TEST(Collapse, AnOrthonormalBasisIsFullRank) {
+TEST(Collapse, AnOrthonormalBasisAndItsNegativesAreFullRankAndIsotropic) {
   const int d = 8;
-  std::vector<float> x(static_cast<std::size_t>(d * d), 0.0f);
-  for (int i = 0; i < d; ++i) x[static_cast<std::size_t>(i * d + i)] = 1.0f;
-  const CollapseReport r = collapse_report(x.data(), d, d);
-  EXPECT_NEAR(r.mean_cosine, 0.0, 1e-12);
+  std::vector<float> x(static_cast<std::size_t>(2 * d * d), 0.0f);
+  for (int i = 0; i < d; ++i) {
+    x[static_cast<std::size_t>(i * d + i)] = 1.0f;
+    x[static_cast<std::size_t>((d + i) * d + i)] = -1.0f;
+  }
+  const CollapseReport r = collapse_report(x.data(), 2 * d, d);
+  EXPECT_NEAR(r.mean_cosine, -1.0 / (2 * d - 1), 1e-12);  // only e_k and -e_k are not orthogonal
   EXPECT_NEAR(r.effective_rank, d, 1e-9);
-  EXPECT_NEAR(r.isotropy, 1.0, 1e-6);
+  EXPECT_NEAR(r.isotropy, 1.0, 1e-6);  // Z(±e_k) = e + 1/e + 2(d-1) for every k
   EXPECT_TRUE(r.warnings.empty());
-  EXPECT_NEAR(r.variance[0], 1.0 / d - 1.0 / (d * d), 1e-9);
+  EXPECT_NEAR(r.variance[0], 1.0 / d, 1e-9);
 }
 
 TEST(Collapse, SampledPairsAndBadInput) {
