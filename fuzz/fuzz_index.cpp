@@ -1,5 +1,5 @@
-// libFuzzer target: any byte string must load as an index file (exact or
-// HNSW) or throw embed::Error, and a loaded index must answer a query. The
+// libFuzzer target: any byte string must load as an index file (exact, HNSW or
+// IVF-PQ) or throw embed::Error, and a loaded index must answer a query. The
 // harness rewrites the last 4 bytes as the CRC-32 of the rest, so mutations
 // reach the payload parsers (the HNSW graph validator above all) instead of
 // stopping at the checksum.

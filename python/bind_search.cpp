@@ -5,6 +5,7 @@
 #include "embed/core/error.h"
 #include "embed/search/exact_index.h"
 #include "embed/search/hnsw_index.h"
+#include "embed/search/ivfpq_index.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -79,6 +80,26 @@ void bind_search(py::module_& m) {
       },
       py::arg("dim"), py::arg("metric") = "cosine", py::arg("M") = 16, py::arg("ef_construction") = 200,
       py::arg("ef_search") = 64, py::arg("seed") = 100, "approximate index (HNSW graph, hnswlib)");
+  py::class_<search::IvfPqIndex, search::Index>(m, "IvfPqIndex")
+      .def_property(
+          "nprobe", [](const search::IvfPqIndex& i) { return i.options().nprobe; }, &search::IvfPqIndex::set_nprobe)
+      .def_property_readonly("trained", &search::IvfPqIndex::trained)
+      .def_property_readonly("m", [](const search::IvfPqIndex& i) { return i.options().m; });
+  m.def(
+      "ivfpq_index",
+      [](std::int64_t dim, const std::string& metric, std::int64_t nlist, std::int64_t m, std::int64_t nprobe,
+         std::int64_t train_size, std::uint64_t seed) {
+        search::IvfPqOptions o;
+        o.nlist = nlist;
+        o.m = m;
+        o.nprobe = nprobe;
+        o.train_size = train_size;
+        o.seed = seed;
+        return std::make_unique<search::IvfPqIndex>(dim, search::parse_metric(metric), o);
+      },
+      py::arg("dim"), py::arg("metric") = "cosine", py::arg("nlist") = 1024, py::arg("m") = 0, py::arg("nprobe") = 16,
+      py::arg("train_size") = 0, py::arg("seed") = 1234,
+      "approximate index (IVF-PQ: coarse k-means cells, 8-bit product-quantised residuals)");
   m.def("load_index", &search::load_index);
 }
 

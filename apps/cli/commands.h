@@ -92,6 +92,7 @@ struct IndexOptions {
   std::vector<std::string> inputs;  // .jsonl or text files
   std::string backend = "hnsw", metric = "cosine";
   std::int64_t m = 16, ef_construction = 200, ef_search = 64;
+  std::int64_t nlist = 1024, pq_m = 0, nprobe = 16;
   bool no_sparse = false;
 };
 
@@ -102,6 +103,7 @@ struct SearchOptions {
   std::int64_t k = 10;
   std::string mode = "dense";
   std::int64_t ef_search = 0;  // 0: the collection's
+  std::int64_t nprobe = 0;     // 0: the collection's
   bool json = false;
 };
 

@@ -39,6 +39,9 @@ int run_index_build(const IndexOptions& o) {
   options.hnsw.m = o.m;
   options.hnsw.ef_construction = o.ef_construction;
   options.hnsw.ef_search = o.ef_search;
+  options.ivfpq.nlist = o.nlist;
+  options.ivfpq.m = o.pq_m;
+  options.ivfpq.nprobe = o.nprobe;
   options.sparse = !o.no_sparse;
   std::vector<search::Document> docs = read_documents(o.inputs, /*keep_empty=*/false);
   std::fprintf(stderr, "read %zu documents; loading %s\n", docs.size(), o.model.c_str());
@@ -64,6 +67,7 @@ int run_search(const SearchOptions& o) {
   EMBED_CHECK(!queries.empty(), "give at least one query (arguments, or lines on stdin)");
   search::Collection c = search::Collection::open(o.collection);
   if (o.ef_search > 0) c.set_ef_search(o.ef_search);
+  if (o.nprobe > 0) c.set_nprobe(o.nprobe);
   const auto results = c.search(queries, o.k, search::parse_search_mode(o.mode));
   for (std::size_t q = 0; q < results.size(); ++q) {
     if (o.json) {

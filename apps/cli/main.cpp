@@ -197,7 +197,12 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   index_build->add_option("-o,--output", idx.collection, "the new collection's directory")->required();
-  index_build->add_option("--backend", idx.backend, "hnsw | exact")->check(CLI::IsMember({"hnsw", "exact"}));
+  index_build->add_option("--backend", idx.backend, "hnsw | exact | ivfpq (compressed, for beyond-memory sizes)")
+      ->check(CLI::IsMember({"hnsw", "exact", "ivfpq"}));
+  index_build->add_option("--nlist", idx.nlist, "IVF-PQ coarse cells")->check(CLI::Range(1, 1 << 20));
+  index_build->add_option("--pq-m", idx.pq_m, "IVF-PQ bytes per vector (must divide dim; 0: dim/4 or below)")
+      ->check(CLI::Range(0, 1 << 20));
+  index_build->add_option("--nprobe", idx.nprobe, "IVF-PQ cells visited per query")->check(CLI::Range(1, 1 << 20));
   index_build->add_option("--metric", idx.metric, "cosine | ip | l2")->check(CLI::IsMember({"cosine", "ip", "l2"}));
   index_build->add_option("--m", idx.m, "HNSW links per node")->check(CLI::Range(2, 512));
   index_build->add_option("--ef-construction", idx.ef_construction, "HNSW candidates while inserting")
@@ -222,6 +227,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
   search_cmd->add_option("--ef-search", srch.ef_search, "HNSW candidates (more: better recall, slower)")
       ->check(CLI::Range(1, 100000));
+  search_cmd->add_option("--nprobe", srch.nprobe, "IVF-PQ cells visited (more: better recall, slower)")
+      ->check(CLI::Range(1, 1 << 20));
   search_cmd->add_flag("--json", srch.json, "one JSON line per query");
 
   embed::cli::TextEncodeOptions te;

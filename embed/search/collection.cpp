@@ -44,7 +44,17 @@ std::unique_ptr<Index> new_index(const nlohmann::json& manifest) {
     h.seed = j.at("seed").get<std::uint64_t>();
     return std::make_unique<HnswIndex>(dim, metric, h);
   }
-  throw InvalidArgument(fmt::format("unknown index backend '{}' (hnsw | exact)", backend));
+  if (backend == "ivfpq") {
+    IvfPqOptions o;
+    const auto& j = manifest.at("ivfpq");
+    o.nlist = j.at("nlist").get<std::int64_t>();
+    o.m = j.at("m").get<std::int64_t>();
+    o.nprobe = j.at("nprobe").get<std::int64_t>();
+    o.train_size = j.at("train_size").get<std::int64_t>();
+    o.seed = j.at("seed").get<std::uint64_t>();
+    return std::make_unique<IvfPqIndex>(dim, metric, o);
+  }
+  throw InvalidArgument(fmt::format("unknown index backend '{}' (hnsw | exact | ivfpq)", backend));
 }
 
 nlohmann::json read_manifest(const std::string& dir) {
@@ -110,8 +120,8 @@ void Collection::build(const std::string& dir, std::unique_ptr<text::TextEncoder
                        const CollectionOptions& options) {
   EMBED_CHECK(!fs::exists(dir), "{} already exists (add to it with `embed index add`, or choose a new path)", dir);
   EMBED_CHECK(!docs.empty(), "no documents to build {} from", dir);
-  EMBED_CHECK(options.backend == "hnsw" || options.backend == "exact", "unknown index backend '{}' (hnsw | exact)",
-              options.backend);
+  EMBED_CHECK(options.backend == "hnsw" || options.backend == "exact" || options.backend == "ivfpq",
+              "unknown index backend '{}' (hnsw | exact | ivfpq)", options.backend);
   const fs::path target = fs::absolute(dir).lexically_normal();
   const fs::path parent = target.parent_path();
   fs::create_directories(parent);
@@ -137,6 +147,14 @@ void Collection::build(const std::string& dir, std::unique_ptr<text::TextEncoder
                           {"ef_construction", options.hnsw.ef_construction},
                           {"ef_search", options.hnsw.ef_search},
                           {"seed", options.hnsw.seed}};
+    if (options.backend == "ivfpq") {
+      const IvfPqIndex probe(encoder->dim(), options.metric, options.ivfpq);  // fills in the defaults, checks
+      manifest["ivfpq"] = {{"nlist", probe.options().nlist},
+                           {"m", probe.options().m},
+                           {"nprobe", probe.options().nprobe},
+                           {"train_size", probe.options().train_size},
+                           {"seed", probe.options().seed}};
+    }
     if (options.sparse) {
       // A handful of documents can leave no term inside the df bounds: then
       // every term is kept.
@@ -353,6 +371,12 @@ std::int64_t Collection::add(std::vector<Document> docs) {
   generation_ = next_generation;
   if (vectorizer_) load_sparse();
   return static_cast<std::int64_t>(dense_ids.size());
+}
+
+void Collection::set_nprobe(std::int64_t nprobe) {
+  auto* ivf = dynamic_cast<IvfPqIndex*>(index_.get());
+  EMBED_CHECK(ivf != nullptr, "nprobe applies to IVF-PQ collections; this one is {}", index_->kind());
+  ivf->set_nprobe(nprobe);
 }
 
 void Collection::set_ef_search(std::int64_t ef) {

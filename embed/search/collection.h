@@ -27,6 +27,7 @@
 #include "embed/search/document_store.h"
 #include "embed/search/hnsw_index.h"
 #include "embed/search/index.h"
+#include "embed/search/ivfpq_index.h"
 #include "embed/text/sentence/text_encoder.h"
 #include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/vectorizer.h"
@@ -34,9 +35,10 @@
 namespace embed::search {
 
 struct CollectionOptions {
-  std::string backend = "hnsw";  // hnsw | exact
+  std::string backend = "hnsw";  // hnsw | exact | ivfpq
   Metric metric = Metric::cosine;
   HnswOptions hnsw;
+  IvfPqOptions ivfpq;
   bool sparse = true;  // keep TF-IDF rows for sparse and hybrid search
   text::VectorizerOptions tfidf = default_tfidf();
   bool progress = true;  // progress bars on stderr
@@ -90,8 +92,10 @@ class Collection {
   std::vector<std::vector<Hit>> search(const std::vector<std::string>& queries, std::int64_t k,
                                        SearchMode mode = SearchMode::dense) const;
 
-  // HNSW's search-time candidate list (InvalidArgument for other backends).
+  // HNSW's search-time candidate list, IVF-PQ's cells visited per query
+  // (InvalidArgument for other backends).
   void set_ef_search(std::int64_t ef);
+  void set_nprobe(std::int64_t nprobe);
 
   std::int64_t size() const { return store_.count(); }
   std::int64_t generation() const { return generation_; }

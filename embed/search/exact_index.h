@@ -29,6 +29,9 @@ class ExactIndex final : public Index {
   bool contains(std::int64_t id) const override { return row_of_.count(id) != 0; }
   void save(const std::string& path) const override;
 
+  // The stored rows (size() x dim, normalised under cosine) and their ids, in row order.
+  const std::vector<float>& rows() const { return vectors_; }
+  const std::vector<std::int64_t>& row_ids() const { return ids_; }
   // The stored vector of `id` (normalised under cosine); nullptr when absent.
   const float* vector(std::int64_t id) const;
   // From the payload of an index file (index_file.h).

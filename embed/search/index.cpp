@@ -5,6 +5,7 @@
 #include "embed/search/exact_index.h"
 #include "embed/search/hnsw_index.h"
 #include "embed/search/index_file.h"
+#include "embed/search/ivfpq_index.h"
 
 namespace embed::search {
 
@@ -34,6 +35,7 @@ std::unique_ptr<Index> parse_index(const unsigned char* data, std::size_t size, 
   const IndexHeader h = read_index_file(data, size, name, payload);
   if (h.kind == "exact") return ExactIndex::from_payload(h.dim, h.metric, payload, name);
   if (h.kind == "hnsw") return HnswIndex::from_payload(h.dim, h.metric, payload, name);
+  if (h.kind == "ivfpq") return IvfPqIndex::from_payload(h.dim, h.metric, payload, name);
   throw Unsupported(fmt::format("{}: index kind '{}' is not known to this build", name, h.kind));
 }
 
