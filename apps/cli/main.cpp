@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   auto* index_build = index_cmd->add_subcommand("build", "embed documents and build a new collection directory");
   index_build->add_option("--model", idx.model, "word vectors: fastText .bin (subwords), word2vec .bin or .vec")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
   index_build->add_option("--input", idx.inputs, ".jsonl ({\"text\", \"id\"?, \"title\"?, ...}) or text files")
       ->required()
       ->check(CLI::ExistingFile);

@@ -85,6 +85,7 @@ TEST(WordVectorEncoder, BadSpecsAndModels) {
   EXPECT_THROW(load_text_encoder(nlohmann::json::array()), embed::FormatError);
   EXPECT_THROW(load_text_encoder(nlohmann::json{{"type", "word-vectors"}}), embed::FormatError);
   EXPECT_THROW(text_encoder_for_model("/nonexistent/model.vec"), embed::Error);
+  EXPECT_THROW(text_encoder_for_model(fs::temp_directory_path().string()), embed::Unsupported);
   const std::string path = (fs::temp_directory_path() / "embed_sif_bad.vec").string();
   KeyedVectors({"a"}, {1, 2}, 2).save_word2vec(path, false);
   auto spec = text_encoder_for_model(path)->spec();

@@ -1,5 +1,7 @@
 #include "embed/text/sentence/text_encoder.h"
 
+#include <filesystem>
+
 #include "embed/core/error.h"
 #include "embed/text/sentence/word_vector_encoder.h"
 
@@ -14,6 +16,11 @@ std::unique_ptr<TextEncoder> load_text_encoder(const nlohmann::json& spec) {
 }
 
 std::unique_ptr<TextEncoder> text_encoder_for_model(const std::string& model_path) {
+  if (std::filesystem::is_directory(model_path))
+    throw Unsupported(fmt::format(
+        "{} is a folder: transformer checkpoints (config.json + weights) are not supported by this build yet; "
+        "give word vectors (fastText .bin, word2vec .bin/.vec)",
+        model_path));
   return std::make_unique<WordVectorEncoder>(model_path, SifOptions{});
 }
 
