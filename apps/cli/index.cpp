@@ -43,9 +43,10 @@ int run_index_build(const IndexOptions& o) {
   options.ivfpq.m = o.pq_m;
   options.ivfpq.nprobe = o.nprobe;
   options.sparse = !o.no_sparse;
+  auto encoder = text::text_encoder_for_model(o.model);  // a bad model fails before the documents are read
   std::vector<search::Document> docs = read_documents(o.inputs, /*keep_empty=*/false);
-  std::fprintf(stderr, "read %zu documents; loading %s\n", docs.size(), o.model.c_str());
-  search::Collection::build(o.collection, text::text_encoder_for_model(o.model), std::move(docs), options);
+  std::fprintf(stderr, "read %zu documents; encoder: %s\n", docs.size(), o.model.c_str());
+  search::Collection::build(o.collection, std::move(encoder), std::move(docs), options);
   print_collection(search::Collection::open(o.collection), o.collection);
   return 0;
 }
