@@ -92,14 +92,19 @@ SearchMode parse_search_mode(const std::string& name) {
 
 nlohmann::json hits_json(const std::vector<Hit>& hits) {
   nlohmann::json out = nlohmann::json::array();
-  for (const Hit& h : hits)
+  for (const Hit& h : hits) {
+    // Metadata is stored as JSON text; a store edited by hand may hold
+    // something else, which is then returned as a string.
+    nlohmann::json metadata = nlohmann::json::parse(h.document.metadata, nullptr, false);
+    if (metadata.is_discarded()) metadata = h.document.metadata;
     out.push_back({{"rank", h.rank},
                    {"id", h.id},
                    {"score", h.score},
                    {"title", h.document.title},
                    {"text", h.document.text},
                    {"path", h.document.path},
-                   {"metadata", nlohmann::json::parse(h.document.metadata, nullptr, false)}});
+                   {"metadata", std::move(metadata)}});
+  }
   return out;
 }
 
