@@ -35,9 +35,7 @@ Vectors load_vectors(const std::string& path, std::int64_t limit) {
     v.dim = t.shape()[1];
     v.values.assign(t.data<float>(), t.data<float>() + v.n * v.dim);
   } else {
-    const text::KeyedVectors kv = text::is_fasttext_model(path)
-                                      ? text::SubwordVectors::load_fasttext(path).keyed_vectors()
-                                      : text::KeyedVectors::load_word2vec(path, path.ends_with(".bin"));
+    const text::KeyedVectors kv = text::load_word_vectors(path);
     v.n = kv.size();
     v.dim = kv.dim();
     v.values = kv.vectors();

@@ -13,11 +13,6 @@ namespace embed::cli {
 
 namespace {
 
-text::KeyedVectors load_vectors(const std::string& path) {
-  if (text::is_fasttext_model(path)) return text::SubwordVectors::load_fasttext(path).keyed_vectors();
-  return text::KeyedVectors::load_word2vec(path, path.ends_with(".bin"));
-}
-
 void print_neighbours(const std::vector<text::Neighbour>& ns) {
   for (std::size_t i = 0; i < ns.size(); ++i)
     std::cout << fmt::format("  {:>2}. {:.4f}  {}\n", i + 1, ns[i].cosine, ns[i].word);
@@ -80,14 +75,14 @@ int run_vectors_similar(const VectorsOptions& o) {
     print_neighbours(text::SubwordVectors::load_fasttext(o.vectors).nearest(o.words[0], o.k));
     return 0;
   }
-  const text::KeyedVectors kv = load_vectors(o.vectors);
+  const text::KeyedVectors kv = text::load_word_vectors(o.vectors);
   print_neighbours(kv.most_similar(o.words, o.negative, o.k));
   return 0;
 }
 
 int run_vectors_analogy(const VectorsOptions& o) {
   EMBED_CHECK(o.words.size() == 3, "an analogy takes three words (a b c for a : b :: c : ?), got {}", o.words.size());
-  const text::KeyedVectors kv = load_vectors(o.vectors);
+  const text::KeyedVectors kv = text::load_word_vectors(o.vectors);
   if (o.cosmul)
     print_neighbours(kv.analogy_cosmul(o.words[0], o.words[1], o.words[2], o.k));
   else
@@ -97,7 +92,7 @@ int run_vectors_analogy(const VectorsOptions& o) {
 
 int run_vectors_evaluate(const VectorsOptions& o) {
   EMBED_CHECK(!o.analogies.empty() || !o.similarity.empty(), "give --analogies and/or --similarity files");
-  const text::KeyedVectors kv = load_vectors(o.vectors);
+  const text::KeyedVectors kv = text::load_word_vectors(o.vectors);
   if (!o.analogies.empty()) {
     const auto r = kv.evaluate_analogies(o.analogies, o.restrict_vocab, o.cosmul);
     std::cout << fmt::format("analogies ({}): accuracy {:.4f} ({} of {}; {} skipped for unknown words)\n",

@@ -76,6 +76,11 @@ bool is_fasttext_model(const std::string& path) {
   return got && magic == kFastTextMagic;
 }
 
+KeyedVectors load_word_vectors(const std::string& path) {
+  if (is_fasttext_model(path)) return SubwordVectors::load_fasttext(path).keyed_vectors();
+  return KeyedVectors::load_word2vec(path, path.ends_with(".bin"));
+}
+
 std::uint32_t fasttext_hash(std::string_view bytes) {
   std::uint32_t h = 2166136261u;
   for (char c : bytes) {

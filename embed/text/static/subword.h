@@ -31,6 +31,11 @@ inline constexpr std::int32_t kFastTextMagic = 793712314;
 // True when `path` starts with kFastTextMagic (false when it cannot be read).
 bool is_fasttext_model(const std::string& path);
 
+// Word vectors from any file we read: a fastText .bin model (by its magic;
+// its vocabulary words' vectors), else word2vec's format, binary when the
+// name ends in .bin, text otherwise (.vec, .txt).
+KeyedVectors load_word_vectors(const std::string& path);
+
 // fastText's string hash: 32-bit FNV-1a over bytes sign-extended to 32 bits.
 std::uint32_t fasttext_hash(std::string_view bytes);
 
