@@ -65,11 +65,10 @@ text::VectorizerOptions vectorizer_options(const py::kwargs& kw) {
 }
 
 // (data, indices, indptr, shape): what scipy.sparse.csr_matrix((data, indices, indptr), shape) takes.
-py::tuple csr_tuple(const text::CsrMatrix& m) {
-  return py::make_tuple(py::array_t<double>(static_cast<py::ssize_t>(m.data.size()), m.data.data()),
-                        py::array_t<std::int32_t>(static_cast<py::ssize_t>(m.indices.size()), m.indices.data()),
-                        py::array_t<std::int64_t>(static_cast<py::ssize_t>(m.indptr.size()), m.indptr.data()),
-                        py::make_tuple(m.rows, m.cols));
+py::tuple csr_tuple(text::CsrMatrix&& m) {
+  const py::tuple shape = py::make_tuple(m.rows, m.cols);
+  return py::make_tuple(vector_to_numpy(std::move(m.data)), vector_to_numpy(std::move(m.indices)),
+                        vector_to_numpy(std::move(m.indptr)), shape);
 }
 
 text::CsrMatrix csr_from(const py::array_t<double>& data, const py::array_t<std::int32_t>& indices,
@@ -93,7 +92,7 @@ void bind_sparse(py::module_& m) {
           [](const std::vector<std::string>& docs, const py::kwargs& kw) {
             text::CsrMatrix fitted;
             text::Vectorizer v = text::Vectorizer::fit(docs, vectorizer_options(kw), &fitted);
-            return py::make_tuple(std::move(v), csr_tuple(fitted));
+            return py::make_tuple(std::move(v), csr_tuple(std::move(fitted)));
           },
           "(vectorizer, rows of the documents as (data, indices, indptr, shape)); options as TfidfVectorizer's")
       .def("transform",

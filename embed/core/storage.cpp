@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "embed/core/error.h"
+#include "embed/core/huge_pages.h"
 
 namespace embed {
 
@@ -84,8 +85,11 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, bool zero_fill) {
   const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + kAlign - 1) / kAlign * kAlign;
   const bool cached = kCacheBuffers && rounded >= kMinCached;
   void* p = cached ? buffer_cache().take(rounded) : nullptr;
-  if (p == nullptr) p = std::aligned_alloc(kAlign, rounded);
-  if (p == nullptr) throw std::bad_alloc();
+  if (p == nullptr) {
+    p = std::aligned_alloc(kAlign, rounded);
+    if (p == nullptr) throw std::bad_alloc();
+    if (rounded >= kHugePageMinBytes) advise_huge_pages(p, rounded);
+  }
   if (zero_fill) std::memset(p, 0, rounded);
   std::shared_ptr<void> owner(p, [rounded, cached](void* q) {
     if (cached)

@@ -4,16 +4,20 @@
 // with scikit-learn itself is tests/oracle/test_tfidf.py.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "embed/core/error.h"
 #include "embed/io/atomic_file.h"
 #include "embed/io/zip.h"
 #include "embed/text/sparse/numpy_argsort.h"
+#include "embed/text/sparse/radix_sort.h"
 #include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/term_table.h"
 #include "embed/text/sparse/vectorizer.h"
@@ -29,6 +33,8 @@ std::vector<std::string> terms_of(const std::string& doc, AnalyzerOptions o) {
   for (std::size_t i = 0; i < list.size(); ++i) out.emplace_back(list[i]);
   return out;
 }
+
+std::int64_t row_size(const CsrMatrix& m, std::int64_t row) { return m.indptr[row + 1] - m.indptr[row]; }
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("embed_sparse_test_" + name)).string();
@@ -131,6 +137,85 @@ TEST(TermTable, GrowsAndFinds) {
   EXPECT_EQ(t.find("absent"), -1);
   EXPECT_EQ(t.term(9999), "term9999");
   EXPECT_EQ(t.intern(""), 10000);  // the empty string is a term like any other
+}
+
+TEST(TermTable, TellsApartTermsSharingLengthAndFirstEightBytes) {
+  // A slot keeps a term's length and first 8 bytes: these terms agree on both
+  // (or differ only in bytes a zero-padded prefix hides) and must stay apart.
+  TermTable t;
+  const std::vector<std::string> terms = {"abcdefgh1",
+                                          "abcdefgh2",
+                                          "abcdefgh",
+                                          "abc",
+                                          std::string("abc\0", 4),
+                                          std::string(70000, 'x'),
+                                          std::string(69999, 'x') + "y"};
+  for (std::size_t i = 0; i < terms.size(); ++i) EXPECT_EQ(t.intern(terms[i]), static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    EXPECT_EQ(t.find(terms[i]), static_cast<std::int32_t>(i));
+    EXPECT_EQ(t.term(static_cast<std::int32_t>(i)), terms[i]);
+    EXPECT_EQ(t.hash_of(static_cast<std::int32_t>(i)), TermTable::hash(terms[i]));
+  }
+  EXPECT_EQ(t.find("abcdefgh3"), -1);
+  EXPECT_EQ(t.find(std::string("abc\0\0", 5)), -1);
+}
+
+TEST(RadixSort, MatchesStdSortOnLongAndShortRows) {
+  std::vector<std::int32_t> scratch;
+  for (const std::size_t n : {0, 5, 191, 192, 3000}) {
+    for (const int bits : {1, 12, 23, 31}) {
+      std::vector<std::int32_t> keys;
+      std::uint64_t x = 88172645463325252ull;
+      for (std::size_t i = 0; keys.size() < std::min<std::size_t>(n, std::size_t{1} << bits); ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const auto k = static_cast<std::int32_t>(x & ((std::uint64_t{1} << bits) - 1));
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);  // distinct, as in a row
+      }
+      std::vector<std::int32_t> expected = keys;
+      std::sort(expected.begin(), expected.end());
+      sort_by_small_key(
+          keys.data(), keys.size(), bits, [](std::int32_t k) { return k; }, scratch);
+      EXPECT_EQ(keys, expected) << n << " keys of " << bits << " bits";
+    }
+  }
+  EXPECT_EQ(key_bits(1), 1);
+  EXPECT_EQ(key_bits(2), 1);
+  EXPECT_EQ(key_bits(3), 2);
+  EXPECT_EQ(key_bits(1 << 20), 20);
+  EXPECT_EQ(key_bits((1 << 20) + 1), 21);
+}
+
+TEST(Vectorizer, CharWbCountsEveryOccurrenceOfARepeatedWord) {
+  // fit() analyses each distinct word once and reuses its n-grams: repeated
+  // words, and words whose n-grams partly miss the vocabulary in transform(),
+  // must count as analyze() says.
+  VectorizerOptions o;
+  o.analyzer.kind = AnalyzerKind::char_wb;
+  o.analyzer.ngram_min = 2;
+  o.analyzer.ngram_max = 3;
+  o.idf = IdfScheme::none;
+  o.norm = RowNorm::none;
+  std::vector<std::string> docs;
+  for (int i = 0; i < 40; ++i) docs.push_back(i % 3 ? "ab ab  ba\tab" : "abc Ab");
+  CsrMatrix fitted;
+  const Vectorizer v = Vectorizer::fit(docs, o, &fitted);
+  const CsrMatrix again = v.transform({"ab ab  ba\tab", "abc zz ab"});
+  Analyzer analyzer(o.analyzer);
+  const std::vector<std::tuple<std::string, std::int64_t, const CsrMatrix*>> cases = {
+      {docs[1], 1, &fitted}, {docs[0], 0, &fitted}, {"ab ab  ba\tab", 0, &again}, {"abc zz ab", 1, &again}};
+  for (const auto& [doc, row, m] : cases) {
+    TermList terms;
+    analyzer.analyze(doc, terms);
+    std::map<std::string, double> expected, got;
+    for (std::size_t i = 0; i < terms.size(); ++i)
+      if (v.column(terms[i]) >= 0) expected[std::string(terms[i])] += 1;  // " zz" and co. were never seen
+    for (auto k = m->indptr[row]; k < m->indptr[row + 1]; ++k)
+      got[v.vocabulary()[static_cast<std::size_t>(m->indices[static_cast<std::size_t>(k)])]] =
+          m->data[static_cast<std::size_t>(k)];
+    EXPECT_EQ(got, expected) << doc;
+    EXPECT_TRUE(std::is_sorted(m->indices.begin() + m->indptr[row], m->indices.begin() + m->indptr[row + 1]));
+  }
+  EXPECT_EQ(row_size(again, 1), 9);  // " abc " gives 7 n-grams, " ab " adds "b " and "ab "
 }
 
 TEST(Npz, RoundTripAndCorruption) {

@@ -1,6 +1,7 @@
 #include "embed/text/sparse/analyzer.h"
 
 #include <algorithm>
+#include <array>
 
 #include "embed/core/error.h"
 #include "embed/text/tokenize/tokenizer.h"
@@ -11,9 +12,26 @@ namespace embed::text {
 
 namespace {
 
-bool all_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+// Copies an ASCII document into `out`, lower-cased if asked; false (and
+// `out` unspecified) when the document holds a non-ASCII byte.
+bool copy_ascii(std::string_view s, bool lowercase, std::string& out) {
+  out.resize(s.size());
+  unsigned char any_high = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    any_high |= c;
+    out[i] = static_cast<char>(lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return any_high < 0x80;
 }
+
+// \w for ASCII bytes: letters, digits, '_'.
+constexpr std::array<bool, 128> kAsciiWord = [] {
+  std::array<bool, 128> t{};
+  for (std::size_t c = 0; c < 128; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return t;
+}();
 
 // Decodes the character at s[i] of well-formed UTF-8 (text this file produced).
 char32_t next_char(std::string_view s, std::size_t& i) {
@@ -27,10 +45,7 @@ char32_t next_char(std::string_view s, std::size_t& i) {
 }
 
 // \w with an inline ASCII path: most text is ASCII, and this runs per byte.
-inline bool is_word(char32_t c) {
-  if (c < 0x80) return (c | 0x20) - 'a' < 26 || c - '0' < 10 || c == '_';
-  return is_python_word(c);
-}
+inline bool is_word(char32_t c) { return c < 0x80 ? kAsciiWord[c] : is_python_word(c); }
 
 // Byte offset of every character start, plus the end: characters [a, b) are bytes [at[a], at[b]).
 void char_starts(std::string_view s, std::vector<std::uint32_t>& at) {
@@ -77,13 +92,14 @@ Analyzer::Analyzer(AnalyzerOptions options) : opt_(std::move(options)) {
 }
 
 std::string Analyzer::preprocess(std::string_view document) const {
-  if (all_ascii(document)) {  // NFKD leaves ASCII alone, so only case matters
-    std::string out(document);
-    if (opt_.lowercase)
-      for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return out;
-  }
+  std::string out;
+  preprocess(document, out);
+  return out;
+}
+
+bool Analyzer::preprocess(std::string_view document, std::string& out) const {
+  // NFKD leaves ASCII alone, so only case matters.
+  if (copy_ascii(document, opt_.lowercase, out)) return true;
   std::u32string chars = decode_utf8(document, InvalidUtf8::replace).chars;
   if (opt_.lowercase) chars = python_lower(chars);
   if (opt_.strip_accents != AccentStripping::none) {
@@ -97,19 +113,27 @@ std::string Analyzer::preprocess(std::string_view document) const {
     }
     chars = std::move(stripped);
   }
-  return encode_utf8(chars);
+  out = encode_utf8(chars);
+  return false;
 }
 
 void Analyzer::analyze(std::string_view document, TermList& out) const {
-  const std::string text = preprocess(document);
-  switch (opt_.kind) {
-    case AnalyzerKind::word: word_terms(text, out); break;
-    case AnalyzerKind::char_ngrams: char_terms(collapse_white_space(text), out); break;
-    case AnalyzerKind::char_wb: char_wb_terms(collapse_white_space(text), out); break;
+  if (terms_are_per_word()) {
+    thread_local TermList words;
+    words.clear();
+    split_words(document, words);
+    for (std::size_t w = 0; w < words.size(); ++w) word_ngrams(words[w], out);
+    return;
   }
+  thread_local std::string text;
+  const bool ascii = preprocess(document, text);
+  if (opt_.kind == AnalyzerKind::word)
+    word_terms(text, ascii, out);
+  else
+    char_terms(collapse_white_space(text), out);
 }
 
-void Analyzer::word_terms(std::string_view text, TermList& out) const {
+void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
   // Tokens: maximal runs of \w with at least two characters.
   thread_local std::vector<std::string_view> tokens;
   thread_local Encoding encoding;
@@ -119,15 +143,28 @@ void Analyzer::word_terms(std::string_view text, TermList& out) const {
     for (const std::string& t : encoding.tokens)
       if (stop_.empty() || !stop_.contains(t)) tokens.emplace_back(t);
   }
-  for (std::size_t i = 0; !opt_.tokenizer && i < text.size();) {
+  const auto keep = [&](std::string_view token) {
+    if (stop_.empty() || !stop_.contains(token)) tokens.push_back(token);
+  };
+  if (!opt_.tokenizer && ascii) {  // byte = character
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    for (std::size_t i = 0, n = text.size(); i < n;) {
+      if (!kAsciiWord[p[i]]) {
+        ++i;
+        continue;
+      }
+      const std::size_t start = i;
+      while (++i < n && kAsciiWord[p[i]]) {
+      }
+      if (i - start >= 2) keep(text.substr(start, i - start));
+    }
+  }
+  for (std::size_t i = 0; !opt_.tokenizer && !ascii && i < text.size();) {
     const std::size_t start = i;
     if (!is_word(next_char(text, i))) continue;
     std::size_t chars = 1;
     for (std::size_t j = i; j < text.size() && is_word(next_char(text, j)); i = j) ++chars;
-    if (chars >= 2) {
-      const std::string_view token = text.substr(start, i - start);
-      if (stop_.empty() || !stop_.contains(token)) tokens.push_back(token);
-    }
+    if (chars >= 2) keep(text.substr(start, i - start));
   }
   const std::size_t n_tokens = tokens.size();
   for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= n_tokens; ++n) {
@@ -151,31 +188,37 @@ void Analyzer::char_terms(std::string_view text, TermList& out) const {
       out.add(text.substr(at[i], at[i + static_cast<std::size_t>(n)] - at[i]));
 }
 
-void Analyzer::char_wb_terms(std::string_view text, TermList& out) const {
-  thread_local std::vector<std::uint32_t> at;
-  std::string padded;
+void Analyzer::split_words(std::string_view document, TermList& words) const {
+  thread_local std::string text;
+  preprocess(document, text);
+  // str.split(): maximal runs of non-whitespace (collapsing whitespace first changes nothing).
   for (std::size_t i = 0; i < text.size();) {
-    // Next word: a maximal run of non-whitespace (str.split()).
     const std::size_t start = i;
     if (is_python_space(next_char(text, i))) continue;
     for (std::size_t j = i; j < text.size() && !is_python_space(next_char(text, j)); i = j) {
     }
-    padded.clear();
-    padded.push_back(' ');
-    padded.append(text.substr(start, i - start));
-    padded.push_back(' ');
-    char_starts(padded, at);
-    const std::size_t len = at.size() - 1;
-    for (int n = opt_.ngram_min; n <= opt_.ngram_max; ++n) {
-      const auto un = static_cast<std::size_t>(n);
-      std::size_t offset = 0;
-      out.add(std::string_view(padded).substr(0, at[std::min(un, len)]));
-      while (offset + un < len) {
-        ++offset;
-        out.add(std::string_view(padded).substr(at[offset], at[offset + un] - at[offset]));
-      }
-      if (offset == 0) break;  // a word no longer than n is counted once
+    words.add(std::string_view(text).substr(start, i - start));
+  }
+}
+
+void Analyzer::word_ngrams(std::string_view word, TermList& out) const {
+  thread_local std::vector<std::uint32_t> at;
+  thread_local std::string padded;
+  padded.clear();
+  padded.push_back(' ');
+  padded.append(word);
+  padded.push_back(' ');
+  char_starts(padded, at);
+  const std::size_t len = at.size() - 1;
+  for (int n = opt_.ngram_min; n <= opt_.ngram_max; ++n) {
+    const auto un = static_cast<std::size_t>(n);
+    std::size_t offset = 0;
+    out.add(std::string_view(padded).substr(0, at[std::min(un, len)]));
+    while (offset + un < len) {
+      ++offset;
+      out.add(std::string_view(padded).substr(at[offset], at[offset + un] - at[offset]));
     }
+    if (offset == 0) break;  // a word no longer than n is counted once
   }
 }
 

@@ -78,13 +78,23 @@ class Analyzer {
 
   // Appends the terms of a UTF-8 document (invalid bytes read as U+FFFD) to `out`.
   void analyze(std::string_view document, TermList& out) const;
+  // char_wb's terms are those of each whitespace-separated word alone, so a
+  // caller may compute a word's terms once (split_words + word_ngrams) and
+  // reuse them for every occurrence; analyze() gives the same terms.
+  bool terms_are_per_word() const { return opt_.kind == AnalyzerKind::char_wb; }
+  // The whitespace-separated words of the preprocessed document (str.split()).
+  void split_words(std::string_view document, TermList& words) const;
+  // char_wb: the n-grams of one word padded with a space on both sides.
+  void word_ngrams(std::string_view word, TermList& out) const;
+
   // The preprocessed document (lowercase, accents), as UTF-8.
   std::string preprocess(std::string_view document) const;
+  // The same into `out` (its memory reused); true when the result is all ASCII.
+  bool preprocess(std::string_view document, std::string& out) const;
 
  private:
-  void word_terms(std::string_view text, TermList& out) const;
+  void word_terms(std::string_view text, bool ascii, TermList& out) const;
   void char_terms(std::string_view text, TermList& out) const;
-  void char_wb_terms(std::string_view text, TermList& out) const;
 
   AnalyzerOptions opt_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> stop_;

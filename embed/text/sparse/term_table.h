@@ -1,8 +1,10 @@
 // Strings -> dense ids, for vocabularies of millions of n-grams: an
 // open-addressing hash table (linear probing, load <= 1/2) over one arena of
 // term bytes. Several times faster than std::unordered_map<std::string, int>
-// for this job: no node per term, and a probe compares a stored 64-bit hash
-// before touching the bytes.
+// for this job: no node per term, and each 16-byte slot holds the term's
+// length and first 8 bytes, so a probe for a short term (most words, every
+// character n-gram up to 8 bytes) never leaves the slot array, and a longer
+// one reads the arena only when length and prefix already match.
 #pragma once
 
 #include <cstdint>
@@ -15,27 +17,41 @@ namespace embed::text {
 class TermTable {
  public:
   // The id of `term`, adding it with the next id (= size()) if new.
-  std::int32_t intern(std::string_view term);
+  std::int32_t intern(std::string_view term) { return intern(term, hash(term)); }
+  // The same with the term's hash() already computed.
+  std::int32_t intern(std::string_view term, std::uint64_t hash);
   // The id of `term`, or -1.
-  std::int32_t find(std::string_view term) const;
+  std::int32_t find(std::string_view term) const { return find(term, hash(term)); }
+  std::int32_t find(std::string_view term, std::uint64_t hash) const;
+  // Starts loading the slot where a term of this hash is looked up first:
+  // issued a few terms ahead, it hides the cache miss of a large table.
+  void prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
   std::int32_t size() const { return static_cast<std::int32_t>(ends_.size()); }
   std::string_view term(std::int32_t id) const {
     const std::uint64_t b = id ? ends_[static_cast<std::size_t>(id) - 1] : 0;
-    return std::string_view(arena_).substr(b, ends_[static_cast<std::size_t>(id)] - b);
+    return std::string_view(arena_.data() + b, ends_[static_cast<std::size_t>(id)] - b);
   }
+  std::uint64_t hash_of(std::int32_t id) const { return hashes_[static_cast<std::size_t>(id)]; }
   void reserve(std::size_t terms);
+
+  // The 64-bit hash the table uses (stable within a process).
+  static std::uint64_t hash(std::string_view term);
 
  private:
   struct Slot {
-    std::uint64_t hash;
-    std::int32_t id;  // -1: empty
+    std::uint32_t length = 0;  // min(term length, 2^32 - 1)
+    std::int32_t id = -1;      // -1: empty
+    std::uint64_t prefix = 0;  // the term's first 8 bytes, zero-padded
   };
   std::size_t probe(std::string_view term, std::uint64_t hash) const;  // the slot holding term, or the empty one
   void grow();
 
   std::vector<Slot> slots_;
-  std::string arena_;
-  std::vector<std::uint64_t> ends_;  // end of each term's bytes in arena_
+  std::vector<char> arena_;
+  std::vector<std::uint64_t> ends_;    // end of each term's bytes in arena_
+  std::vector<std::uint64_t> hashes_;  // by id: rehashing on growth reads these, not the bytes
 };
 
 }  // namespace embed::text

@@ -2,66 +2,248 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "embed/core/error.h"
+#include "embed/core/huge_pages.h"
 #include "embed/core/parallel.h"
 #include "embed/io/json_config.h"
 #include "embed/text/sparse/numpy_argsort.h"
+#include "embed/text/sparse/radix_sort.h"
 #include "embed/text/tokenize/tokenizer_json.h"
 
 namespace embed::text {
 
 namespace {
 
-// Term counts of a run of documents: per document, (term id, count) sorted by id.
+// Term counts of a run of documents: per document, (term id, count).
 struct CountedRows {
   std::vector<std::int64_t> ends;  // end of each document's entries
   std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  // When counting adds terms (fit), by term id: documents holding the term,
+  // and its occurrences (what max_features ranks by).
+  std::vector<std::int64_t> df, occurrences;
 };
 
-// Counts the terms of documents [begin, end); id_of(term) gives a term's id or -1 to skip it.
-template <typename IdOf>
-CountedRows count_rows(const Analyzer& analyzer, const std::vector<std::string>& documents, std::int64_t begin,
-                       std::int64_t end, IdOf&& id_of) {
-  CountedRows rows;
-  TermList terms;
-  std::vector<std::int32_t> tally;  // by id; zero between documents
-  std::vector<std::int32_t> seen;
-  for (std::int64_t d = begin; d < end; ++d) {
-    terms.clear();
-    analyzer.analyze(documents[static_cast<std::size_t>(d)], terms);
-    seen.clear();
-    for (std::size_t t = 0; t < terms.size(); ++t) {
-      const std::int32_t id = id_of(terms[t]);
-      if (id < 0) continue;
-      if (static_cast<std::size_t>(id) >= tally.size()) tally.resize(std::max<std::size_t>(2 * tally.size(), id + 1));
-      if (tally[static_cast<std::size_t>(id)]++ == 0) seen.push_back(id);
+// The shard of `shards` a term belongs to (the slot index in a TermTable
+// uses a hash's low bits, so the shard takes high ones).
+std::size_t shard_of(std::uint64_t hash, std::size_t shards) { return static_cast<std::size_t>((hash >> 40) % shards); }
+
+// Counts terms into rows of (id, count). With `adding`, unseen terms join
+// that table; without, they are skipped (transform). Given a shard, only
+// terms of that shard are counted.
+class RowCounter {
+ public:
+  RowCounter(const Analyzer& analyzer, const TermTable& table, TermTable* adding, std::size_t shard = 0,
+             std::size_t shards = 1)
+      : analyzer_(analyzer), table_(table), adding_(adding), shard_(shard), shards_(shards) {}
+
+  // Appends the row of one document; sorted by id when `sorted`.
+  void count(std::string_view document, bool sorted) {
+    terms_.clear();
+    if (analyzer_.terms_are_per_word()) {
+      // Look each distinct word's n-grams up once, then reuse their ids.
+      analyzer_.split_words(document, terms_);
+      for (std::size_t w = 0; w < terms_.size(); ++w) {
+        const std::int32_t word = words_.intern(terms_[w]);
+        if (word == static_cast<std::int32_t>(word_ends_.size())) {
+          word_terms_.clear();
+          analyzer_.word_ngrams(terms_[w], word_terms_);
+          look_up(word_terms_, word_ids_);
+          word_ends_.push_back(word_ids_.size());
+        }
+        const std::size_t begin = word ? word_ends_[static_cast<std::size_t>(word) - 1] : 0;
+        for (std::size_t k = begin; k < word_ends_[static_cast<std::size_t>(word)]; ++k) tally(word_ids_[k]);
+      }
+    } else {
+      analyzer_.analyze(document, terms_);
+      ids_.clear();
+      look_up(terms_, ids_);
+      for (std::int32_t id : ids_) tally(id);
     }
-    std::sort(seen.begin(), seen.end());
-    for (std::int32_t id : seen) {
-      rows.entries.emplace_back(id, tally[static_cast<std::size_t>(id)]);
-      tally[static_cast<std::size_t>(id)] = 0;
+    if (sorted)
+      sort_by_small_key(
+          seen_.data(), seen_.size(), key_bits(table_.size()), [](std::int32_t id) { return id; }, scratch_);
+    make_room_with_huge_pages(rows_.entries, seen_.size());
+    for (std::int32_t id : seen_) {
+      const auto i = static_cast<std::size_t>(id);
+      rows_.entries.emplace_back(id, tally_[i]);
+      if (adding_) {
+        ++rows_.df[i];
+        rows_.occurrences[i] += tally_[i];
+      }
+      tally_[i] = 0;
     }
-    rows.ends.push_back(static_cast<std::int64_t>(rows.entries.size()));
+    seen_.clear();
+    rows_.ends.push_back(static_cast<std::int64_t>(rows_.entries.size()));
   }
-  return rows;
-}
+
+  CountedRows take() {
+    if (adding_) {
+      rows_.df.resize(static_cast<std::size_t>(adding_->size()));
+      rows_.occurrences.resize(rows_.df.size());
+    }
+    return std::move(rows_);
+  }
+
+ private:
+  // Appends the ids of `terms` to `ids`, leaving out terms not in the table.
+  void look_up(const TermList& terms, std::vector<std::int32_t>& ids) {
+    // A term's slot is prefetched this many terms before it is looked up:
+    // most distinct terms are rare, so most probes of a large table miss the cache.
+    constexpr std::size_t kAhead = 8;
+    hashes_.clear();
+    mine_.clear();
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+      const std::uint64_t hash = TermTable::hash(terms[t]);
+      if (shards_ > 1 && shard_of(hash, shards_) != shard_) continue;
+      hashes_.push_back(hash);
+      mine_.push_back(static_cast<std::uint32_t>(t));
+    }
+    const std::size_t count = hashes_.size();
+    for (std::size_t t = 0; t < std::min(kAhead, count); ++t) table_.prefetch(hashes_[t]);
+    for (std::size_t t = 0; t < count; ++t) {
+      if (t + kAhead < count) table_.prefetch(hashes_[t + kAhead]);
+      const std::string_view term = terms[mine_[t]];
+      const std::int32_t id = adding_ ? adding_->intern(term, hashes_[t]) : table_.find(term, hashes_[t]);
+      if (id >= 0) ids.push_back(id);
+    }
+  }
+
+  void tally(std::int32_t id) {
+    const auto i = static_cast<std::size_t>(id);
+    if (i >= tally_.size()) {
+      tally_.resize(std::max<std::size_t>(2 * tally_.size(), i + 1));
+      if (adding_) {
+        rows_.df.resize(tally_.size());
+        rows_.occurrences.resize(tally_.size());
+      }
+    }
+    if (tally_[i]++ == 0) seen_.push_back(id);
+  }
+
+  const Analyzer& analyzer_;
+  const TermTable& table_;
+  TermTable* adding_;
+  std::size_t shard_, shards_;
+  CountedRows rows_;
+  TermList terms_, word_terms_;
+  std::vector<std::uint64_t> hashes_;
+  std::vector<std::uint32_t> mine_;                         // the terms of this shard
+  std::vector<std::int32_t> ids_, tally_, seen_, scratch_;  // tally_ by id, zero between documents
+  // Per-word analysis (char_wb): word id -> its term ids, word_ids_[word_ends_[w-1], word_ends_[w]).
+  TermTable words_;
+  std::vector<std::int32_t> word_ids_;
+  std::vector<std::size_t> word_ends_;
+};
 
 // Splits the documents into one block per thread (fewer for small inputs) and
-// counts each block with its own id_of; blocks are in document order.
-template <typename MakeIdOf>
+// counts each block; blocks are in document order. With `local_tables`,
+// block b adds its terms to (*local_tables)[b], else looks them up in `table`.
 std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vector<std::string>& documents,
-                                      MakeIdOf&& make_id_of) {
+                                      const TermTable* table, std::vector<TermTable>* local_tables) {
   const auto n = static_cast<std::int64_t>(documents.size());
-  const std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 16));
+  std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 16));
+  // Word n-grams are mostly distinct, so per-thread tables of them hold
+  // nearly disjoint terms: merging those (merge_blocks) cost more than the
+  // second thread saved (bench/tfidf, 2 threads: 0.46 s against 0.34 s for
+  // one block), so fit counts them in one block. Lookups (transform) split.
+  const AnalyzerOptions& a = analyzer.options();
+  if (local_tables && a.kind == AnalyzerKind::word && a.ngram_max > 1) blocks = 1;
   std::vector<CountedRows> out(static_cast<std::size_t>(blocks));
+  if (local_tables) local_tables->resize(static_cast<std::size_t>(blocks));
   parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
-    for (std::int64_t b = lo; b < hi; ++b)
-      out[static_cast<std::size_t>(b)] =
-          count_rows(analyzer, documents, n * b / blocks, n * (b + 1) / blocks, make_id_of(b));
+    for (std::int64_t b = lo; b < hi; ++b) {
+      TermTable* adding = local_tables ? &(*local_tables)[static_cast<std::size_t>(b)] : nullptr;
+      RowCounter counter(analyzer, adding ? *adding : *table, adding);
+      // Fit sorts its rows after giving terms their final columns.
+      for (std::int64_t d = n * b / blocks; d < n * (b + 1) / blocks; ++d)
+        counter.count(documents[static_cast<std::size_t>(d)], /*sorted=*/adding == nullptr);
+      out[static_cast<std::size_t>(b)] = counter.take();
+    }
   });
   return out;
+}
+
+// Every distinct term of the blocks under one global id, with its counts.
+// Terms are split into shards by hash so that each thread merges its own.
+struct Vocabulary {
+  std::vector<TermTable> shards;
+  std::vector<std::int32_t> offsets{0};  // global id = offsets[shard] + id in the shard
+  std::vector<std::int64_t> df, occurrences;
+
+  std::int32_t size() const { return offsets.back(); }
+  std::string_view term(std::int32_t id) const {
+    const auto s = static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), id) - offsets.begin() - 1);
+    return shards[s].term(id - offsets[s]);
+  }
+};
+
+// Merges the blocks' tables into a Vocabulary and rewrites the entries' ids to global ones.
+Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>& blocks) {
+  Vocabulary v;
+  const std::size_t shards = blocks.size();
+  if (shards == 1) {  // the block's ids are already global
+    v.shards.push_back(std::move(local[0]));
+    v.offsets.push_back(v.shards[0].size());
+    v.df = std::move(blocks[0].df);
+    v.occurrences = std::move(blocks[0].occurrences);
+    return v;
+  }
+  std::vector<std::vector<std::int32_t>> to_global(blocks.size());
+  std::size_t all_terms = 0;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    to_global[b].resize(static_cast<std::size_t>(local[b].size()));
+    all_terms += static_cast<std::size_t>(local[b].size());
+  }
+  v.shards.resize(shards);
+  std::vector<std::vector<std::int64_t>> df(shards), occurrences(shards);
+  parallel_for(static_cast<std::int64_t>(shards), 1, [&](std::int64_t lo, std::int64_t hi) {
+    for (auto s = static_cast<std::size_t>(lo); s < static_cast<std::size_t>(hi); ++s) {
+      TermTable& table = v.shards[s];
+      table.reserve(all_terms / shards);
+      for (std::size_t b = 0; b < blocks.size(); ++b) {
+        for (std::int32_t i = 0; i < local[b].size(); ++i) {
+          const std::uint64_t hash = local[b].hash_of(i);
+          if (shard_of(hash, shards) != s) continue;
+          const std::int32_t g = table.intern(local[b].term(i), hash);
+          if (static_cast<std::size_t>(g) == df[s].size()) {
+            df[s].push_back(0);
+            occurrences[s].push_back(0);
+          }
+          df[s][static_cast<std::size_t>(g)] += blocks[b].df[static_cast<std::size_t>(i)];
+          occurrences[s][static_cast<std::size_t>(g)] += blocks[b].occurrences[static_cast<std::size_t>(i)];
+          to_global[b][static_cast<std::size_t>(i)] = g;
+        }
+      }
+    }
+  });
+  for (std::size_t s = 0; s < shards; ++s) {
+    EMBED_CHECK(
+        static_cast<std::int64_t>(v.offsets.back()) + v.shards[s].size() < std::numeric_limits<std::int32_t>::max(),
+        "more than 2^31 distinct terms");
+    v.offsets.push_back(v.offsets.back() + v.shards[s].size());
+    v.df.insert(v.df.end(), df[s].begin(), df[s].end());
+    v.occurrences.insert(v.occurrences.end(), occurrences[s].begin(), occurrences[s].end());
+  }
+  parallel_for(static_cast<std::int64_t>(blocks.size()), 1, [&](std::int64_t lo, std::int64_t hi) {
+    for (auto b = static_cast<std::size_t>(lo); b < static_cast<std::size_t>(hi); ++b) {
+      for (std::int32_t i = 0; i < local[b].size(); ++i)
+        to_global[b][static_cast<std::size_t>(i)] += v.offsets[shard_of(local[b].hash_of(i), shards)];
+      local[b] = TermTable{};
+      for (auto& entry : blocks[b].entries) entry.first = to_global[b][static_cast<std::size_t>(entry.first)];
+    }
+  });
+  return v;
+}
+
+// A key whose integer order is the byte order of the term's first 8 bytes,
+// so sorting by it settles most comparisons without touching the strings.
+std::uint64_t order_key(std::string_view term) {
+  std::uint64_t key = 0;
+  for (std::size_t k = 0; k < 8; ++k) key = key << 8 | (k < term.size() ? static_cast<unsigned char>(term[k]) : 0u);
+  return key;
 }
 
 // Concatenates blocks into one CSR of counts (ids already final and sorted within rows).
@@ -74,9 +256,9 @@ CsrMatrix to_csr(const std::vector<CountedRows>& blocks, std::int64_t cols) {
     value_at.push_back(value_at.back() + b.entries.size());
   }
   m.rows = static_cast<std::int64_t>(row_at.back());
-  m.indptr.resize(row_at.back() + 1);
-  m.indices.resize(value_at.back());
-  m.data.resize(value_at.back());
+  resize_with_huge_pages(m.indptr, row_at.back() + 1);
+  resize_with_huge_pages(m.indices, value_at.back());
+  resize_with_huge_pages(m.data, value_at.back());
   parallel_for(static_cast<std::int64_t>(blocks.size()), std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
     for (auto b = static_cast<std::size_t>(lo); b < static_cast<std::size_t>(hi); ++b) {
       const auto base = static_cast<std::int64_t>(value_at[b]);
@@ -139,12 +321,17 @@ Vectorizer::Vectorizer(VectorizerOptions options, std::vector<std::string> terms
       analyzer_(opt_.analyzer),
       terms_(std::move(terms)),
       idf_(std::move(idf)),
-      n_documents_(n) {
-  index_.reserve(terms_.size());
-  for (const std::string& t : terms_) index_.intern(t);
+      n_documents_(n) {}
+
+const TermTable& Vectorizer::index() const {
+  std::call_once(index_->built, [this] {
+    index_->table.reserve(terms_.size());
+    for (const std::string& t : terms_) index_->table.intern(t);
+  });
+  return index_->table;
 }
 
-std::int64_t Vectorizer::column(std::string_view term) const { return index_.find(term); }
+std::int64_t Vectorizer::column(std::string_view term) const { return index().find(term); }
 
 Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const VectorizerOptions& options,
                            CsrMatrix* fitted) {
@@ -160,40 +347,30 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   const Analyzer analyzer(options.analyzer);
 
   // 1. Count with block-local ids, then give every distinct term a global id.
-  std::vector<TermTable> local(static_cast<std::size_t>(std::max(1, num_threads())));
-  std::vector<CountedRows> blocks = count_blocks(analyzer, documents, [&](std::int64_t b) {
-    TermTable& table = local[static_cast<std::size_t>(b)];
-    return [&table](std::string_view term) { return table.intern(term); };
-  });
-  TermTable global;
-  std::vector<std::int64_t> df;
-  std::vector<double> total;  // occurrences (documents, with binary): what max_features ranks by
-  for (std::size_t b = 0; b < blocks.size(); ++b) {
-    std::vector<std::int32_t> to_global(static_cast<std::size_t>(local[b].size()));
-    for (std::int32_t i = 0; i < local[b].size(); ++i)
-      to_global[static_cast<std::size_t>(i)] = global.intern(local[b].term(i));
-    local[b] = TermTable{};
-    df.resize(static_cast<std::size_t>(global.size()), 0);
-    total.resize(df.size(), 0);
-    for (auto& [id, count] : blocks[b].entries) {
-      id = to_global[static_cast<std::size_t>(id)];
-      ++df[static_cast<std::size_t>(id)];
-      total[static_cast<std::size_t>(id)] += options.binary ? 1 : count;
-    }
-  }
+  std::vector<TermTable> local;
+  std::vector<CountedRows> blocks = count_blocks(analyzer, documents, nullptr, &local);
+  Vocabulary global = merge_blocks(local, blocks);
   EMBED_CHECK(global.size() > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
+  const std::vector<std::int64_t>& df = global.df;
 
   // 2. Prune by document frequency, order the survivors by code point, then
   // keep the max_features most frequent.
-  std::vector<std::int32_t> kept;
+  std::vector<std::pair<std::uint64_t, std::int32_t>> by_key;  // (order_key, id)
   for (std::int32_t t = 0; t < global.size(); ++t) {
     const auto d = static_cast<double>(df[static_cast<std::size_t>(t)]);
-    if (d <= high && d >= low) kept.push_back(t);
+    if (d <= high && d >= low) by_key.emplace_back(order_key(global.term(t)), t);
   }
-  std::sort(kept.begin(), kept.end(), [&](std::int32_t x, std::int32_t y) { return global.term(x) < global.term(y); });
+  std::sort(by_key.begin(), by_key.end(), [&](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first < y.first : global.term(x.second) < global.term(y.second);
+  });
+  std::vector<std::int32_t> kept(by_key.size());
+  for (std::size_t i = 0; i < by_key.size(); ++i) kept[i] = by_key[i].second;
+  std::vector<std::pair<std::uint64_t, std::int32_t>>().swap(by_key);
   if (options.max_features > 0 && static_cast<std::int64_t>(kept.size()) > options.max_features) {
     std::vector<double> negated(kept.size());
-    for (std::size_t i = 0; i < kept.size(); ++i) negated[i] = -total[static_cast<std::size_t>(kept[i])];
+    const std::vector<std::int64_t>& total = options.binary ? global.df : global.occurrences;
+    for (std::size_t i = 0; i < kept.size(); ++i)
+      negated[i] = -static_cast<double>(total[static_cast<std::size_t>(kept[i])]);
     const std::vector<std::int64_t> order = numpy_argsort(negated);
     std::vector<char> chosen(kept.size(), 0);
     for (std::int64_t i = 0; i < options.max_features; ++i)
@@ -224,12 +401,14 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
     terms.emplace_back(global.term(t));
     if (options.idf != IdfScheme::none) idf.push_back(idf_of(df[static_cast<std::size_t>(t)]));
   }
-  global = TermTable{};
+  global = Vocabulary{};
   Vectorizer v(options, std::move(terms), std::move(idf), n);
   if (fitted) {
     // The documents' rows: surviving terms under their columns, sorted within each row.
     parallel_for(
         static_cast<std::int64_t>(blocks.size()), std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+          std::vector<std::pair<std::int32_t, std::int32_t>> scratch;
+          const int bits = key_bits(static_cast<std::int64_t>(kept.size()));
           for (auto b = lo; b < hi; ++b) {
             CountedRows& rows = blocks[static_cast<std::size_t>(b)];
             std::int64_t start = 0, w = 0;
@@ -241,7 +420,9 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
                 if (c >= 0)
                   rows.entries[static_cast<std::size_t>(w++)] = {c, rows.entries[static_cast<std::size_t>(k)].second};
               }
-              std::sort(rows.entries.begin() + row_start, rows.entries.begin() + w);
+              sort_by_small_key(
+                  rows.entries.data() + row_start, static_cast<std::size_t>(w - row_start), bits,
+                  [](const std::pair<std::int32_t, std::int32_t>& x) { return x.first; }, scratch);
               start = e;
               e = w;
             }
@@ -255,9 +436,7 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
 }
 
 CsrMatrix Vectorizer::transform(const std::vector<std::string>& documents) const {
-  const std::vector<CountedRows> blocks = count_blocks(analyzer_, documents, [this](std::int64_t) {
-    return [this](std::string_view term) { return index_.find(term); };
-  });
+  const std::vector<CountedRows> blocks = count_blocks(analyzer_, documents, &index(), nullptr);
   CsrMatrix m = to_csr(blocks, static_cast<std::int64_t>(terms_.size()));
   weigh(m);
   return m;

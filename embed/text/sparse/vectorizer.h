@@ -20,6 +20,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -90,7 +92,13 @@ class Vectorizer {
   std::vector<std::string> terms_;
   std::vector<double> idf_;
   std::int64_t n_documents_ = 0;
-  TermTable index_;  // term -> column
+  // term -> column, built on first use: fit() alone never needs it.
+  const TermTable& index() const;
+  struct LazyIndex {
+    std::once_flag built;
+    TermTable table;
+  };
+  std::shared_ptr<LazyIndex> index_ = std::make_shared<LazyIndex>();  // copies share it: terms_ never change
 };
 
 }  // namespace embed::text
