@@ -1,5 +1,6 @@
 // `embed tokenizer train|encode|decode`: training writes a tokenizer.json;
 // encoding and decoding stream JSON lines through stdin/stdout.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -69,7 +70,16 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
   std::map<std::string, std::int64_t> merged;
   for (const std::string& t : texts) {
     check_interrupted("training");
-    for (const auto& [w, c] : text::count_pieces({t}, normalizer.get(), *pre)) merged[w] += c;
+    // Line by line: pieces never span a line break (both pre-tokenizers split
+    // at whitespace), lines are counted in parallel, and the decoded text of
+    // one line at a time stays small.
+    std::vector<std::string> lines;
+    for (std::size_t at = 0; at < t.size();) {
+      const std::size_t next = std::min(t.find('\n', at), t.size());
+      lines.emplace_back(t, at, next - at);
+      at = next + 1;
+    }
+    for (const auto& [w, c] : text::count_pieces(lines, normalizer.get(), *pre)) merged[w] += c;
     progress.advance(static_cast<std::int64_t>(t.size()));
   }
   progress.finish();

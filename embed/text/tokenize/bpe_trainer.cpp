@@ -4,10 +4,10 @@
 #include <map>
 #include <optional>
 #include <queue>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "embed/core/error.h"
+#include "embed/core/parallel.h"
+#include "embed/text/sparse/term_table.h"
 #include "embed/text/tokenize/normalizer.h"
 #include "embed/text/tokenize/pre_tokenizer.h"
 
@@ -15,17 +15,57 @@ namespace embed::text {
 
 namespace {
 
-using Pair = std::pair<std::int64_t, std::int64_t>;
+using Pair = std::pair<std::int32_t, std::int32_t>;  // adjacent symbols (token ids)
 
-struct PairHash {
-  std::size_t operator()(const Pair& p) const {
-    return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(p.first) << 32) ^
-                                      static_cast<std::uint64_t>(p.second));
+// Pair of symbols -> dense index: open addressing with linear probing (load
+// <= 1/2); faster than std::unordered_map here, where a merge may touch the
+// pairs of tens of thousands of words.
+class PairIndex {
+ public:
+  std::int32_t intern(std::int32_t a, std::int32_t b) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    const std::uint64_t key = pack(a, b);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = mix(key) & mask;; at = (at + 1) & mask) {
+      Slot& s = slots_[at];
+      if (s.index < 0) {
+        s = Slot{key, static_cast<std::int32_t>(size_++)};
+        return s.index;
+      }
+      if (s.key == key) return s.index;
+    }
   }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::int32_t index = -1;
+  };
+  static std::uint64_t pack(std::int32_t a, std::int32_t b) {
+    return static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32 | static_cast<std::uint32_t>(b);
+  }
+  static std::size_t mix(std::uint64_t k) {  // the splitmix64 finaliser
+    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
+    return static_cast<std::size_t>(k ^ (k >> 31));
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.index < 0) continue;
+      std::size_t at = mix(s.key) & mask;
+      while (slots_[at].index >= 0) at = (at + 1) & mask;
+      slots_[at] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
 };
 
 struct Word {
-  std::vector<std::int64_t> symbols;
+  std::vector<std::int32_t> symbols;
   std::int64_t count;
 };
 
@@ -34,15 +74,45 @@ struct Word {
 std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string>& texts,
                                                                const Normalizer* normalizer,
                                                                const PreTokenizer& pre_tokenizer) {
-  std::map<std::string, std::int64_t> counts;
-  for (const std::string& text : texts) {
-    NormalizedText t = NormalizedText::from_utf8(text);
-    if (normalizer) normalizer->apply(t);
-    pre_tokenizer.prepare(t);
-    for (const Piece& p : pre_tokenizer.split(t))
-      ++counts[encode_utf8(std::u32string_view(t.chars).substr(p.start, p.end - p.start))];
+  // One table of pieces per block of texts, counted in parallel, then merged.
+  const auto n = static_cast<std::int64_t>(texts.size());
+  const std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 64));
+  std::vector<TermTable> tables(static_cast<std::size_t>(blocks));
+  std::vector<std::vector<std::int64_t>> counts(static_cast<std::size_t>(blocks));
+  parallel_for(blocks, 1, [&](std::int64_t lo, std::int64_t hi) {
+    std::string piece;
+    NormalizedText t;
+    for (std::int64_t b = lo; b < hi; ++b) {
+      TermTable& table = tables[static_cast<std::size_t>(b)];
+      std::vector<std::int64_t>& count = counts[static_cast<std::size_t>(b)];
+      for (std::int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
+        t.assign_utf8(texts[static_cast<std::size_t>(i)]);
+        if (normalizer) normalizer->apply(t);
+        pre_tokenizer.prepare(t);
+        for (const Piece& p : pre_tokenizer.split(t)) {
+          piece.clear();
+          for (std::size_t k = p.start; k < p.end; ++k) append_utf8(piece, t.chars[k]);
+          const auto id = static_cast<std::size_t>(table.intern(piece));
+          if (id == count.size()) count.push_back(0);
+          ++count[id];
+        }
+      }
+    }
+  });
+  TermTable all = std::move(tables[0]);
+  std::vector<std::int64_t> total = std::move(counts[0]);
+  for (std::size_t b = 1; b < tables.size(); ++b) {
+    for (std::int32_t i = 0; i < tables[b].size(); ++i) {
+      const auto id = static_cast<std::size_t>(all.intern(tables[b].term(i), tables[b].hash_of(i)));
+      if (id == total.size()) total.push_back(0);
+      total[id] += counts[b][static_cast<std::size_t>(i)];
+    }
   }
-  return {counts.begin(), counts.end()};
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  out.reserve(total.size());
+  for (std::int32_t i = 0; i < all.size(); ++i) out.emplace_back(all.term(i), total[static_cast<std::size_t>(i)]);
+  std::sort(out.begin(), out.end());  // by piece: what the trainers saw when this was a std::map
+  return out;
 }
 
 std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts) {
@@ -94,54 +164,77 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
   for (std::size_t w = 0; w < spelled.size(); ++w) {
     Word word{{}, word_counts[w].second};
     for (const std::string& s : spelled[w]) {
-      word.symbols.push_back(*vocab.find(s));
+      word.symbols.push_back(static_cast<std::int32_t>(*vocab.find(s)));
       symbol_count[static_cast<std::size_t>(word.symbols.back())] += word.count;
     }
     if (!word.symbols.empty()) words.push_back(std::move(word));
   }
 
-  // Pair counts over the corpus and, per pair, the words that contain it
-  // (entries may go stale; a word is re-checked when visited).
-  std::unordered_map<Pair, std::int64_t, PairHash> counts;
-  std::unordered_map<Pair, std::unordered_set<std::size_t>, PairHash> where;
+  // Every adjacent pair seen gets an index; per index its count over the
+  // corpus and the words that contained it when it was counted (entries go
+  // stale and repeat: a word is re-checked, once per merge, when visited).
+  PairIndex index;
+  std::vector<Pair> pairs;
+  std::vector<std::int64_t> counts;
+  std::vector<std::vector<std::uint32_t>> where;
+  const auto pair_at = [&](std::int32_t a, std::int32_t b) {
+    const std::int32_t i = index.intern(a, b);
+    if (static_cast<std::size_t>(i) == pairs.size()) {
+      pairs.emplace_back(a, b);
+      counts.push_back(0);
+      where.emplace_back();
+    }
+    return static_cast<std::size_t>(i);
+  };
   const auto add_pairs = [&](std::size_t w, std::int64_t sign) {
     const Word& word = words[w];
     for (std::size_t i = 0; i + 1 < word.symbols.size(); ++i) {
-      const Pair p{word.symbols[i], word.symbols[i + 1]};
+      const std::size_t p = pair_at(word.symbols[i], word.symbols[i + 1]);
       counts[p] += sign * word.count;
-      if (sign > 0) where[p].insert(w);
+      if (sign > 0 && (where[p].empty() || where[p].back() != w)) where[p].push_back(static_cast<std::uint32_t>(w));
     }
   };
   for (std::size_t w = 0; w < words.size(); ++w) add_pairs(w, +1);
 
-  // Frequency: a max-heap by count, then the smaller (left, right) strings;
-  // entries whose count no longer matches are stale and skipped.
+  // Frequency: a max-heap by count, then the smaller (left, right) strings.
+  // Lazily kept: every pair with a positive count has an entry whose count is
+  // at least its current one (pushed[p] is the count of its newest entry). A
+  // popped entry with the pair's current count is the best pair; one with a
+  // larger, stale count is pushed again with the current count. So only
+  // counts that grew need pushing, and the heap stays small.
   struct Entry {
     std::int64_t count;
-    Pair pair;
+    std::size_t pair;
   };
-  const auto smaller_strings = [&vocab](const Pair& a, const Pair& b) {
-    const std::string &al = vocab.token(a.first), &bl = vocab.token(b.first);
-    if (al != bl) return al < bl;
-    return vocab.token(a.second) < vocab.token(b.second);
+  const auto smaller_strings = [&](std::size_t x, std::size_t y) {
+    const std::string &xl = vocab.token(pairs[x].first), &yl = vocab.token(pairs[y].first);
+    if (xl != yl) return xl < yl;
+    return vocab.token(pairs[x].second) < vocab.token(pairs[y].second);
   };
-  const auto worse = [&](const Entry& a, const Entry& b) {
-    if (a.count != b.count) return a.count < b.count;
-    return smaller_strings(b.pair, a.pair);
+  const auto worse = [&](const Entry& x, const Entry& y) {
+    if (x.count != y.count) return x.count < y.count;
+    return smaller_strings(y.pair, x.pair);
   };
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
+  std::vector<std::int64_t> pushed;
+  const auto push = [&](std::size_t p) {
+    if (pushed.size() < pairs.size()) pushed.resize(pairs.size(), 0);
+    heap.push({counts[p], p});
+    pushed[p] = counts[p];
+  };
   if (!opt.likelihood)
-    for (const auto& [p, c] : counts) heap.push({c, p});
+    for (std::size_t p = 0; p < pairs.size(); ++p) push(p);
 
   // Likelihood: the best pair by count(ab) / (count(a) count(b)), found by a scan.
   const auto best_by_likelihood = [&]() -> std::optional<Entry> {
     std::optional<Entry> best;
     double best_score = -1.0;
-    for (const auto& [p, c] : counts) {
-      if (c < opt.min_frequency) continue;
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+      const std::int64_t c = counts[p];
+      if (c <= 0 || c < opt.min_frequency) continue;
       const double score =
-          static_cast<double>(c) / (static_cast<double>(symbol_count[static_cast<std::size_t>(p.first)]) *
-                                    static_cast<double>(symbol_count[static_cast<std::size_t>(p.second)]));
+          static_cast<double>(c) / (static_cast<double>(symbol_count[static_cast<std::size_t>(pairs[p].first)]) *
+                                    static_cast<double>(symbol_count[static_cast<std::size_t>(pairs[p].second)]));
       if (!best || score > best_score ||
           (score == best_score && (c > best->count || (c == best->count && smaller_strings(p, best->pair))))) {
         best = Entry{c, p};
@@ -152,7 +245,9 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
   };
 
   const std::size_t prefix = opt.continuing_prefix.size();
-  while (vocab.size() < opt.vocab_size) {
+  std::vector<std::size_t> visited(words.size(), 0), touched(pairs.size(), 0);  // stamps: the merge that last saw them
+  std::vector<std::size_t> changed;
+  for (std::size_t stamp = 1; vocab.size() < opt.vocab_size; ++stamp) {
     Entry top{};
     if (opt.likelihood) {
       const auto best = best_by_likelihood();
@@ -162,54 +257,67 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
       if (heap.empty()) break;
       top = heap.top();
       heap.pop();
-      const auto it = counts.find(top.pair);
-      if (it == counts.end() || it->second != top.count) continue;  // stale
+      if (counts[top.pair] != top.count) {  // stale
+        if (counts[top.pair] > 0 && top.count > counts[top.pair] && pushed[top.pair] == top.count) push(top.pair);
+        continue;
+      }
       if (top.count < opt.min_frequency) break;
     }
-    const auto [a, b] = top.pair;
+    const auto [a, b] = pairs[top.pair];
     const std::string left = vocab.token(a), right = vocab.token(b);
     // "##" continuation: "a" + "##b" -> "ab", "##a" + "##b" -> "##ab".
     const std::string joined =
         left + (prefix && right.compare(0, prefix, opt.continuing_prefix) == 0 ? right.substr(prefix) : right);
-    const std::int64_t merged = vocab.add(joined);
+    const auto merged = static_cast<std::int32_t>(vocab.add(joined));
     if (static_cast<std::size_t>(merged) >= symbol_count.size())
       symbol_count.resize(static_cast<std::size_t>(merged) + 1, 0);
     result.merges.emplace_back(left, right);
     // Re-spell each word that contains the pair, moving its pair and symbol counts.
-    const std::vector<std::size_t> affected(where[top.pair].begin(), where[top.pair].end());
-    std::unordered_set<Pair, PairHash> changed;
-    for (const std::size_t w : affected) {
+    changed.clear();
+    const auto note_pairs = [&](const Word& word) {
+      for (std::size_t i = 0; i + 1 < word.symbols.size(); ++i) {
+        const std::size_t p = pair_at(word.symbols[i], word.symbols[i + 1]);
+        if (p >= touched.size()) touched.resize(pairs.size(), 0);
+        if (touched[p] != stamp) {
+          touched[p] = stamp;
+          changed.push_back(p);
+        }
+      }
+    };
+    const std::vector<std::uint32_t> affected = std::move(where[top.pair]);
+    where[top.pair] = {};
+    for (const std::uint32_t w : affected) {
+      if (visited[w] == stamp) continue;
+      visited[w] = stamp;
       Word& word = words[w];
       bool has = false;
       for (std::size_t i = 0; i + 1 < word.symbols.size() && !has; ++i)
         has = word.symbols[i] == a && word.symbols[i + 1] == b;
       if (!has) continue;
-      for (std::size_t i = 0; i + 1 < word.symbols.size(); ++i) changed.insert({word.symbols[i], word.symbols[i + 1]});
+      note_pairs(word);
       add_pairs(w, -1);
-      std::vector<std::int64_t> next;
+      std::size_t out = 0;
       for (std::size_t i = 0; i < word.symbols.size(); ++i) {
         if (i + 1 < word.symbols.size() && word.symbols[i] == a && word.symbols[i + 1] == b) {
-          next.push_back(merged);
+          word.symbols[out++] = merged;
           symbol_count[static_cast<std::size_t>(a)] -= word.count;
           symbol_count[static_cast<std::size_t>(b)] -= word.count;
           symbol_count[static_cast<std::size_t>(merged)] += word.count;
           ++i;
         } else {
-          next.push_back(word.symbols[i]);
+          word.symbols[out++] = word.symbols[i];
         }
       }
-      word.symbols = std::move(next);
+      word.symbols.resize(out);
       add_pairs(w, +1);
-      for (std::size_t i = 0; i + 1 < word.symbols.size(); ++i) changed.insert({word.symbols[i], word.symbols[i + 1]});
+      note_pairs(word);
     }
-    for (const Pair& p : changed) {
-      const auto c = counts.find(p);
-      if (c == counts.end()) continue;
-      if (c->second <= 0) {
-        counts.erase(c);
-        where.erase(p);
-      } else if (!opt.likelihood) {
-        heap.push({c->second, p});
+    for (const std::size_t p : changed) {
+      if (counts[p] <= 0) {
+        counts[p] = 0;
+        std::vector<std::uint32_t>().swap(where[p]);
+      } else if (!opt.likelihood && (p >= pushed.size() || counts[p] > pushed[p])) {
+        push(p);
       }
     }
   }

@@ -8,8 +8,9 @@
 namespace embed::text {
 
 NormalizedText NormalizedText::from_utf8(std::string_view bytes, InvalidUtf8 policy) {
-  DecodedText d = decode_utf8(bytes, policy);
-  return {std::move(d.chars), std::move(d.begin), std::move(d.end)};
+  NormalizedText t;
+  t.assign_utf8(bytes, policy);
+  return t;
 }
 
 namespace {

@@ -20,6 +20,10 @@ struct NormalizedText {
   std::vector<std::int64_t> begin, end;  // original byte range of chars[i]
 
   static NormalizedText from_utf8(std::string_view bytes, InvalidUtf8 policy = InvalidUtf8::replace);
+  // Replaces the contents by `bytes` decoded, reusing this object's memory.
+  void assign_utf8(std::string_view bytes, InvalidUtf8 policy = InvalidUtf8::replace) {
+    decode_utf8(bytes, policy, chars, begin, end);
+  }
   std::string utf8() const { return encode_utf8(chars); }
   // Replaces each character by map(c, out) appended to out (zero or more
   // characters, each inheriting the source character's range).

@@ -22,9 +22,18 @@ bool second_byte_ok(unsigned char lead, unsigned char b) {
 
 DecodedText decode_utf8(std::string_view bytes, InvalidUtf8 policy) {
   DecodedText out;
-  out.chars.reserve(bytes.size());
-  out.begin.reserve(bytes.size());
-  out.end.reserve(bytes.size());
+  decode_utf8(bytes, policy, out.chars, out.begin, out.end);
+  return out;
+}
+
+void decode_utf8(std::string_view bytes, InvalidUtf8 policy, std::u32string& chars, std::vector<std::int64_t>& begin,
+                 std::vector<std::int64_t>& end) {
+  chars.clear();
+  begin.clear();
+  end.clear();
+  chars.reserve(bytes.size());
+  begin.reserve(bytes.size());
+  end.reserve(bytes.size());
   const auto n = static_cast<std::int64_t>(bytes.size());
   std::int64_t i = 0;
   while (i < n) {
@@ -64,12 +73,11 @@ DecodedText decode_utf8(std::string_view bytes, InvalidUtf8 policy) {
       EMBED_CHECK_AS(FormatError, policy == InvalidUtf8::replace, "invalid UTF-8 at byte {}", i);
       c = kReplacement;
     }
-    out.chars.push_back(c);
-    out.begin.push_back(i);
-    out.end.push_back(i + used);
+    chars.push_back(c);
+    begin.push_back(i);
+    end.push_back(i + used);
     i += used;
   }
-  return out;
 }
 
 void append_utf8(std::string& out, char32_t c) {

@@ -23,6 +23,9 @@ struct DecodedText {
 };
 
 DecodedText decode_utf8(std::string_view bytes, InvalidUtf8 policy = InvalidUtf8::replace);
+// The same into buffers whose memory is reused (the hot loops decode line after line).
+void decode_utf8(std::string_view bytes, InvalidUtf8 policy, std::u32string& chars, std::vector<std::int64_t>& begin,
+                 std::vector<std::int64_t>& end);
 void append_utf8(std::string& out, char32_t c);
 std::string encode_utf8(std::u32string_view chars);
 
