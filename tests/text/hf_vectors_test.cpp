@@ -4,6 +4,7 @@
 // add_special_tokens=False)), case for case.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "embed/io/atomic_file.h"
 #include "embed/text/tokenize/tokenizer.h"
+#include "embed/text/tokenize/vocab.h"
 
 namespace {
 
@@ -80,6 +82,36 @@ TEST(ByteLevelBpe, RoundTripsArbitraryUtf8AndLongWords) {
   const auto enc = tok.encode(word);
   EXPECT_EQ(tok.decode(enc.ids), word);
   EXPECT_EQ(enc.offsets.back().second, static_cast<std::int64_t>(word.size()));
+}
+
+TEST(ByteLevelBpe, ShortAndLongWordsMergeAsTheTextbookLoop) {
+  // Bpe::encode rescans an array for short pieces and keeps a heap for long
+  // ones; both must give what the definition gives: repeatedly merge the
+  // adjacent pair of lowest rank, the leftmost of equals. Random words of
+  // 1-120 letters cross the switch (48 symbols) both ways.
+  const auto tok = embed::text::gpt2_tokenizer(kData + "gpt2/encoder.json", kData + "gpt2/vocab.bpe");
+  std::map<std::pair<std::string, std::string>, std::size_t> rank;
+  const auto merges = embed::text::load_merges_txt(kData + "gpt2/vocab.bpe");
+  for (std::size_t r = 0; r < merges.size(); ++r) rank.emplace(merges[r], r);
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::string word;
+    const int len = 1 + static_cast<int>(rng() % 120);
+    for (int i = 0; i < len; ++i) word += "etaoinshrdlu"[rng() % 12];
+    std::vector<std::string> symbols;  // letters are their own byte-level symbols
+    for (char c : word) symbols.emplace_back(1, c);
+    for (;;) {
+      std::size_t best = symbols.size(), best_rank = merges.size();
+      for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
+        const auto it = rank.find({symbols[i], symbols[i + 1]});
+        if (it != rank.end() && it->second < best_rank) best = i, best_rank = it->second;
+      }
+      if (best == symbols.size()) break;
+      symbols[best] += symbols[best + 1];
+      symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+    }
+    EXPECT_EQ(tok.encode(word, false).tokens, symbols) << word;
+  }
 }
 
 TEST(WordPiece, LongWordsAndOffsets) {

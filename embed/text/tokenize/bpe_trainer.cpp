@@ -9,6 +9,7 @@
 #include "embed/core/parallel.h"
 #include "embed/text/sparse/term_table.h"
 #include "embed/text/tokenize/normalizer.h"
+#include "embed/text/tokenize/pair_index.h"
 #include "embed/text/tokenize/pre_tokenizer.h"
 
 namespace embed::text {
@@ -16,53 +17,6 @@ namespace embed::text {
 namespace {
 
 using Pair = std::pair<std::int32_t, std::int32_t>;  // adjacent symbols (token ids)
-
-// Pair of symbols -> dense index: open addressing with linear probing (load
-// <= 1/2); faster than std::unordered_map here, where a merge may touch the
-// pairs of tens of thousands of words.
-class PairIndex {
- public:
-  std::int32_t intern(std::int32_t a, std::int32_t b) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
-    const std::uint64_t key = pack(a, b);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t at = mix(key) & mask;; at = (at + 1) & mask) {
-      Slot& s = slots_[at];
-      if (s.index < 0) {
-        s = Slot{key, static_cast<std::int32_t>(size_++)};
-        return s.index;
-      }
-      if (s.key == key) return s.index;
-    }
-  }
-
- private:
-  struct Slot {
-    std::uint64_t key = 0;
-    std::int32_t index = -1;
-  };
-  static std::uint64_t pack(std::int32_t a, std::int32_t b) {
-    return static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32 | static_cast<std::uint32_t>(b);
-  }
-  static std::size_t mix(std::uint64_t k) {  // the splitmix64 finaliser
-    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
-    return static_cast<std::size_t>(k ^ (k >> 31));
-  }
-  void grow() {
-    std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (s.index < 0) continue;
-      std::size_t at = mix(s.key) & mask;
-      while (slots_[at].index >= 0) at = (at + 1) & mask;
-      slots_[at] = s;
-    }
-  }
-  std::vector<Slot> slots_;
-  std::size_t size_ = 0;
-};
 
 struct Word {
   std::vector<std::int32_t> symbols;

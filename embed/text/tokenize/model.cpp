@@ -135,18 +135,34 @@ Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& me
     const auto im = vocab_.find(joined);
     EMBED_CHECK_AS(FormatError, ia && ib && im, "BPE merge {} ('{}' '{}') uses a token missing from the vocabulary",
                    rank + 1, a, b);
-    merges_.emplace(pair_key(*ia, *ib), Merge{static_cast<std::int64_t>(rank), *im});  // first rank wins
+    EMBED_CHECK_AS(FormatError, rank < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
+                   "more than 2^31 BPE merges");
+    const std::int32_t i = merge_index_.intern(static_cast<std::int32_t>(*ia), static_cast<std::int32_t>(*ib));
+    if (static_cast<std::size_t>(i) == merges_.size())  // the first rank of a pair wins
+      merges_.push_back(Merge{static_cast<std::int32_t>(rank), static_cast<std::int32_t>(*im)});
     merge_list_.emplace_back(a, b);
+  }
+  // Spelling tables: a word is spelled symbol by symbol, and most symbols are ASCII.
+  std::string s;
+  for (int first = 0; first < 2; ++first)
+    for (int last = 0; last < 2; ++last)
+      for (char32_t c = 0; c < 128; ++c) {
+        s = first ? std::string() : opt_.continuing_prefix;
+        append_utf8(s, c);
+        if (last) s += opt_.end_of_word_suffix;
+        const auto id = vocab_.find(s);
+        ascii_symbol_[static_cast<std::size_t>((first * 2 + last) * 128) + c] = id ? *id : -1;
+      }
+  for (int b = 0; b < 256; ++b) {
+    s.clear();
+    append_utf8(s, byte_to_unicode(static_cast<unsigned char>(b)));
+    const auto id = vocab_.find(s);
+    byte_symbol_[static_cast<std::size_t>(b)] = id ? *id : -1;
   }
 }
 
-void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
-  if (piece.empty()) return;
-  struct Symbol {
-    std::int64_t id;
-    std::size_t start, end;  // characters of the piece
-  };
-  std::vector<Symbol> symbols;
+// The piece as single symbols (before any merge).
+void Bpe::spell(const std::u32string& piece, std::vector<Symbol>& symbols) const {
   std::string s;
   if (opt_.byte_level) {
     std::string bytes;
@@ -154,29 +170,58 @@ void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
       bytes.clear();
       append_utf8(bytes, piece[i]);
       for (unsigned char b : bytes) {
-        s.clear();
-        append_utf8(s, byte_to_unicode(b));
-        const auto id = vocab_.find(s);
-        EMBED_CHECK(id.has_value(), "byte-level BPE vocabulary lacks the symbol for byte {}", static_cast<int>(b));
-        symbols.push_back({*id, i, i + 1});
+        const std::int64_t id = byte_symbol_[b];
+        EMBED_CHECK(id >= 0, "byte-level BPE vocabulary lacks the symbol for byte {}", static_cast<int>(b));
+        symbols.push_back({id, i, i + 1});
       }
     }
-  } else {
-    for (std::size_t i = 0; i < piece.size(); ++i) {
-      s = i > 0 ? opt_.continuing_prefix : std::string();
-      append_utf8(s, piece[i]);
-      if (i + 1 == piece.size()) s += opt_.end_of_word_suffix;
-      if (const auto id = vocab_.find(s)) {
-        symbols.push_back({*id, i, i + 1});
-      } else if (unk_id_ >= 0) {
-        symbols.push_back({unk_id_, i, i + 1});
+    return;
+  }
+  for (std::size_t i = 0; i < piece.size(); ++i) {
+    const bool first = i == 0, last = i + 1 == piece.size();
+    if (piece[i] < 128) {
+      const std::int64_t id = ascii_symbol_[static_cast<std::size_t>((first * 2 + last) * 128) + piece[i]];
+      if (id >= 0 || unk_id_ < 0) {  // absent and no unknown token: the character is dropped
+        if (id >= 0) symbols.push_back({id, i, i + 1});
+        continue;
       }
+    }
+    s = first ? std::string() : opt_.continuing_prefix;
+    append_utf8(s, piece[i]);
+    if (last) s += opt_.end_of_word_suffix;
+    if (const auto id = vocab_.find(s)) {
+      symbols.push_back({*id, i, i + 1});
+    } else if (unk_id_ >= 0) {
+      symbols.push_back({unk_id_, i, i + 1});
     }
   }
-  // Merge the adjacent pair of lowest rank, leftmost first, until none has a
-  // merge: a heap of candidate pairs over a linked list of symbols, so a
-  // piece of n symbols costs O(n log n) (a rescan per merge would be
-  // quadratic on a long word). Stale candidates are skipped when popped.
+}
+
+// Merges the adjacent pair of lowest rank, leftmost first, until none has a
+// merge. Short pieces (most words) keep each adjacent pair's merge in an
+// array and rescan it: fewer steps than a heap for a handful of symbols.
+void Bpe::merge_by_scan(std::vector<Symbol>& symbols) const {
+  thread_local std::vector<const Merge*> pair;  // pair[i]: the merge of symbols i and i + 1
+  pair.resize(symbols.size() - 1);
+  for (std::size_t i = 0; i + 1 < symbols.size(); ++i) pair[i] = merge_of(symbols[i].id, symbols[i + 1].id);
+  for (;;) {
+    std::size_t best = pair.size();
+    for (std::size_t i = 0; i < pair.size(); ++i)
+      if (pair[i] && (best == pair.size() || pair[i]->rank < pair[best]->rank)) best = i;
+    if (best == pair.size()) return;
+    symbols[best].id = pair[best]->merged;
+    symbols[best].end = symbols[best + 1].end;
+    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+    pair.erase(pair.begin() + static_cast<std::ptrdiff_t>(best));
+    if (best > 0) pair[best - 1] = merge_of(symbols[best - 1].id, symbols[best].id);
+    if (best < pair.size()) pair[best] = merge_of(symbols[best].id, symbols[best + 1].id);
+  }
+}
+
+// The same for long pieces: a heap of candidate pairs over a linked list of
+// symbols, so a piece of n symbols costs O(n log n) (rescanning would be
+// quadratic on a long word). Stale candidates are skipped when popped.
+void Bpe::merge_by_heap(std::vector<Symbol>& symbols) const {
   const auto n = static_cast<std::int64_t>(symbols.size());
   std::vector<std::int64_t> prev(n), next(n);
   std::vector<bool> alive(n, true);
@@ -185,15 +230,15 @@ void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
     next[i] = i + 1 < n ? i + 1 : -1;
   }
   struct Candidate {
-    std::int64_t rank, left, left_id, right_id;
+    std::int64_t rank, left, left_id, right_id, merged;
     bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
   };
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
   const auto offer = [&](std::int64_t left) {
     if (left < 0 || next[left] < 0) return;
     const std::int64_t right = next[left];
-    const auto it = merges_.find(pair_key(symbols[left].id, symbols[right].id));
-    if (it != merges_.end()) heap.push({it->second.rank, left, symbols[left].id, symbols[right].id});
+    if (const Merge* m = merge_of(symbols[left].id, symbols[right].id))
+      heap.push({m->rank, left, symbols[left].id, symbols[right].id, m->merged});
   };
   for (std::int64_t i = 0; i + 1 < n; ++i) offer(i);
   while (!heap.empty()) {
@@ -201,7 +246,7 @@ void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
     heap.pop();
     const std::int64_t right = alive[c.left] ? next[c.left] : -1;
     if (right < 0 || symbols[c.left].id != c.left_id || symbols[right].id != c.right_id) continue;  // stale
-    symbols[c.left].id = merges_.at(pair_key(c.left_id, c.right_id)).merged;
+    symbols[c.left].id = c.merged;
     symbols[c.left].end = symbols[right].end;
     alive[right] = false;
     next[c.left] = next[right];
@@ -212,6 +257,21 @@ void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
   std::vector<Symbol> merged;
   for (std::int64_t i = n > 0 ? 0 : -1; i >= 0; i = next[i]) merged.push_back(symbols[i]);
   symbols = std::move(merged);
+}
+
+void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
+  // Below this many symbols, rescanning an array beats a heap (bench/tokenizers).
+  constexpr std::size_t kScanBelow = 48;
+  if (piece.empty()) return;
+  thread_local std::vector<Symbol> symbols;
+  symbols.clear();
+  spell(piece, symbols);
+  if (symbols.size() < 2) {
+  } else if (symbols.size() < kScanBelow) {
+    merge_by_scan(symbols);
+  } else {
+    merge_by_heap(symbols);
+  }
   for (const Symbol& sym : symbols) out.push_back({sym.id, sym.start, sym.end});
 }
 

@@ -3,13 +3,14 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "embed/text/tokenize/pair_index.h"
 #include "embed/text/tokenize/vocab.h"
 
 namespace embed::text {
@@ -98,14 +99,29 @@ class Bpe : public Model {
 
  private:
   struct Merge {
-    std::int64_t rank, merged;
+    std::int32_t rank, merged;
   };
-  static std::uint64_t pair_key(std::int64_t a, std::int64_t b) {
-    return (static_cast<std::uint64_t>(a) << 32) | static_cast<std::uint32_t>(b);
+  struct Symbol {
+    std::int64_t id;
+    std::size_t start, end;  // characters of the piece
+  };
+  // The merge of the pair (a, b), or nullptr.
+  const Merge* merge_of(std::int64_t a, std::int64_t b) const {
+    const std::int32_t i = merge_index_.find(static_cast<std::int32_t>(a), static_cast<std::int32_t>(b));
+    return i < 0 ? nullptr : &merges_[static_cast<std::size_t>(i)];
   }
+  void spell(const std::u32string& piece, std::vector<Symbol>& symbols) const;
+  void merge_by_scan(std::vector<Symbol>& symbols) const;
+  void merge_by_heap(std::vector<Symbol>& symbols) const;
+
   Vocab vocab_;
   BpeOptions opt_;
-  std::unordered_map<std::uint64_t, Merge> merges_;
+  PairIndex merge_index_;  // (left id, right id) -> index into merges_
+  std::vector<Merge> merges_;
+  // The symbol of an ASCII character by position: [first][last][c] (-1: not
+  // in the vocabulary, spelled the slow way); byte-level: of each byte.
+  std::array<std::int64_t, 4 * 128> ascii_symbol_;
+  std::array<std::int64_t, 256> byte_symbol_;
   std::vector<std::pair<std::string, std::string>> merge_list_;  // in rank order, for saving
   std::int64_t unk_id_ = -1;
 };
