@@ -1,7 +1,10 @@
 // `embed tokenizer train|encode|decode`: training writes a tokenizer.json;
 // encoding and decoding stream JSON lines through stdin/stdout.
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -10,38 +13,73 @@
 
 #include "apps/cli/commands.h"
 #include "embed/core/error.h"
+#include "embed/core/parallel.h"
 #include "embed/core/progress.h"
 #include "embed/io/atomic_file.h"
+#include "embed/io/line_reader.h"
 #include "embed/text/tokenize/bpe_trainer.h"
 #include "embed/text/tokenize/tokenizer_json.h"
 
 namespace embed::cli {
 
+namespace {
+
+// One output line for an encoding: its ids, or a JSON object.
+std::string encoding_line(const text::Encoding& e, bool ids_only) {
+  if (ids_only) {
+    std::string out;
+    char digits[24];
+    for (std::size_t i = 0; i < e.ids.size(); ++i) {
+      if (i) out += ' ';
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, e.ids[i]).ptr);
+    }
+    return out;
+  }
+  nlohmann::json out;
+  out["ids"] = e.ids;
+  // Tokens of a byte-level vocabulary may split a UTF-8 character: keep
+  // them valid JSON by replacing ill-formed bytes.
+  std::vector<std::string> tokens;
+  for (const std::string& t : e.tokens) tokens.push_back(text::encode_utf8(text::decode_utf8(t).chars));
+  out["tokens"] = tokens;
+  out["offsets"] = e.offsets;
+  return out.dump();
+}
+
+}  // namespace
+
 int run_tokenizer_encode(const TokenizerOptions& o) {
   const text::Tokenizer tok = text::load_tokenizer_json(o.tokenizer);
-  std::string line;
-  while (std::getline(std::cin, line)) {
+  // Lines are read in batches and encoded across the threads; output keeps input order.
+  constexpr std::size_t kBatchLines = 4096;
+  LineReader input(stdin);
+  std::vector<std::string> lines(kBatchLines), out, errors;
+  std::string block;
+  for (bool more = true; more;) {
+    std::size_t n = 0;
+    while (n < kBatchLines && (more = input.next(lines[n]))) ++n;
     check_interrupted("encoding");
-    const text::Encoding e = tok.encode(line, o.add_special_tokens);
-    if (o.ids_only) {
-      std::string out;
-      for (std::size_t i = 0; i < e.ids.size(); ++i) {
-        if (i) out += ' ';
-        out += std::to_string(e.ids[i]);
+    out.assign(n, std::string());
+    errors.assign(n, std::string());
+    parallel_for(static_cast<std::int64_t>(n), 4096, [&](std::int64_t lo, std::int64_t hi) {
+      for (auto i = static_cast<std::size_t>(lo); i < static_cast<std::size_t>(hi); ++i) {
+        try {  // parallel_for bodies must not throw: carry the message out
+          out[i] = encoding_line(tok.encode(lines[i], o.add_special_tokens), o.ids_only);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
       }
-      std::cout << out << '\n';
-      continue;
+    });
+    block.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      EMBED_CHECK(errors[i].empty(), "{}", errors[i]);
+      block += out[i];
+      block += '\n';
     }
-    nlohmann::json out;
-    out["ids"] = e.ids;
-    // Tokens of a byte-level vocabulary may split a UTF-8 character: keep
-    // them valid JSON by replacing ill-formed bytes.
-    std::vector<std::string> tokens;
-    for (const std::string& t : e.tokens) tokens.push_back(text::encode_utf8(text::decode_utf8(t).chars));
-    out["tokens"] = tokens;
-    out["offsets"] = e.offsets;
-    std::cout << out.dump() << '\n';
+    EMBED_CHECK_AS(IoError, std::fwrite(block.data(), 1, block.size(), stdout) == block.size(),
+                   "cannot write the encodings: {}", std::strerror(errno));
   }
+  EMBED_CHECK_AS(IoError, std::fflush(stdout) == 0, "cannot write the encodings: {}", std::strerror(errno));
   return 0;
 }
 
