@@ -44,7 +44,7 @@ WordPiece::WordPiece(Vocab vocab, WordPieceOptions options) : vocab_(std::move(v
   unk_id_ = *unk;
 }
 
-void WordPiece::encode(const std::u32string& piece, std::vector<Token>& out) const {
+void WordPiece::encode(std::u32string_view piece, std::vector<Token>& out) const {
   const std::size_t n = piece.size();
   if (n == 0) return;
   if (n > opt_.max_input_chars_per_word) {
@@ -103,7 +103,7 @@ WordLevel::WordLevel(Vocab vocab, std::string unk_token) : vocab_(std::move(voca
   unk_id_ = *unk;
 }
 
-void WordLevel::encode(const std::u32string& piece, std::vector<Token>& out) const {
+void WordLevel::encode(std::u32string_view piece, std::vector<Token>& out) const {
   if (piece.empty()) return;
   const auto id = vocab_.find(encode_utf8(piece));
   out.push_back({id ? *id : unk_id_, 0, piece.size()});
@@ -162,7 +162,7 @@ Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& me
 }
 
 // The piece as single symbols (before any merge).
-void Bpe::spell(const std::u32string& piece, std::vector<Symbol>& symbols) const {
+void Bpe::spell(std::u32string_view piece, std::vector<Symbol>& symbols) const {
   std::string s;
   if (opt_.byte_level) {
     std::string bytes;
@@ -201,20 +201,26 @@ void Bpe::spell(const std::u32string& piece, std::vector<Symbol>& symbols) const
 // merge. Short pieces (most words) keep each adjacent pair's merge in an
 // array and rescan it: fewer steps than a heap for a handful of symbols.
 void Bpe::merge_by_scan(std::vector<Symbol>& symbols) const {
-  thread_local std::vector<const Merge*> pair;  // pair[i]: the merge of symbols i and i + 1
+  constexpr Merge kNone{std::numeric_limits<std::int32_t>::max(), -1};
+  const auto merge_at = [&](std::size_t i) {
+    const Merge* m = merge_of(symbols[i].id, symbols[i + 1].id);
+    return m ? *m : kNone;
+  };
+  thread_local std::vector<Merge> pair;  // pair[i]: the merge of symbols i and i + 1
   pair.resize(symbols.size() - 1);
-  for (std::size_t i = 0; i + 1 < symbols.size(); ++i) pair[i] = merge_of(symbols[i].id, symbols[i + 1].id);
+  for (std::size_t i = 0; i + 1 < symbols.size(); ++i) pair[i] = merge_at(i);
   for (;;) {
-    std::size_t best = pair.size();
-    for (std::size_t i = 0; i < pair.size(); ++i)
-      if (pair[i] && (best == pair.size() || pair[i]->rank < pair[best]->rank)) best = i;
-    if (best == pair.size()) return;
-    symbols[best].id = pair[best]->merged;
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < pair.size(); ++i)
+      if (pair[i].rank < pair[best].rank) best = i;
+    if (pair[best].merged < 0) return;
+    symbols[best].id = pair[best].merged;
     symbols[best].end = symbols[best + 1].end;
     symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
     pair.erase(pair.begin() + static_cast<std::ptrdiff_t>(best));
-    if (best > 0) pair[best - 1] = merge_of(symbols[best - 1].id, symbols[best].id);
-    if (best < pair.size()) pair[best] = merge_of(symbols[best].id, symbols[best + 1].id);
+    if (pair.empty()) return;
+    if (best > 0) pair[best - 1] = merge_at(best - 1);
+    if (best < pair.size()) pair[best] = merge_at(best);
   }
 }
 
@@ -259,7 +265,7 @@ void Bpe::merge_by_heap(std::vector<Symbol>& symbols) const {
   symbols = std::move(merged);
 }
 
-void Bpe::encode(const std::u32string& piece, std::vector<Token>& out) const {
+void Bpe::encode(std::u32string_view piece, std::vector<Token>& out) const {
   // Below this many symbols, rescanning an array beats a heap (bench/tokenizers).
   constexpr std::size_t kScanBelow = 48;
   if (piece.empty()) return;

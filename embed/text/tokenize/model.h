@@ -23,7 +23,7 @@ struct Token {
 class Model {
  public:
   virtual ~Model() = default;
-  virtual void encode(const std::u32string& piece, std::vector<Token>& out) const = 0;
+  virtual void encode(std::u32string_view piece, std::vector<Token>& out) const = 0;
   // Text from ids: the inverse of encode up to what normalisation and
   // pre-tokenization removed (see each model).
   virtual std::string decode(const std::vector<std::int64_t>& ids) const = 0;
@@ -44,7 +44,7 @@ struct WordPieceOptions {
 class WordPiece : public Model {
  public:
   WordPiece(Vocab vocab, WordPieceOptions options = {});
-  void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  void encode(std::u32string_view piece, std::vector<Token>& out) const override;
   // Pieces joined by spaces, "##" pieces glued to the one before.
   std::string decode(const std::vector<std::int64_t>& ids) const override;
   const Vocab& vocab() const override { return vocab_; }
@@ -62,7 +62,7 @@ class WordPiece : public Model {
 class WordLevel : public Model {
  public:
   WordLevel(Vocab vocab, std::string unk_token);
-  void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  void encode(std::u32string_view piece, std::vector<Token>& out) const override;
   std::string decode(const std::vector<std::int64_t>& ids) const override;  // tokens joined by spaces
   const Vocab& vocab() const override { return vocab_; }
   nlohmann::json to_json() const override;
@@ -87,7 +87,7 @@ struct BpeOptions {
 class Bpe : public Model {
  public:
   Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options = {});
-  void encode(const std::u32string& piece, std::vector<Token>& out) const override;
+  void encode(std::u32string_view piece, std::vector<Token>& out) const override;
   // Byte-level: the tokens' bytes, concatenated (exactly the encoded text;
   // bytes that do not form UTF-8 are returned as they are). Otherwise tokens
   // are concatenated, the continuation prefix removed and the end-of-word
@@ -110,7 +110,7 @@ class Bpe : public Model {
     const std::int32_t i = merge_index_.find(static_cast<std::int32_t>(a), static_cast<std::int32_t>(b));
     return i < 0 ? nullptr : &merges_[static_cast<std::size_t>(i)];
   }
-  void spell(const std::u32string& piece, std::vector<Symbol>& symbols) const;
+  void spell(std::u32string_view piece, std::vector<Symbol>& symbols) const;
   void merge_by_scan(std::vector<Symbol>& symbols) const;
   void merge_by_heap(std::vector<Symbol>& symbols) const;
 

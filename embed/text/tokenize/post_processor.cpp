@@ -28,10 +28,10 @@ void Encoding::truncate(std::size_t n) {
   sequence_ids.resize(n);
 }
 
-Encoding TemplateProcessing::apply(const Encoding& a, const Encoding* b) const {
+Encoding TemplateProcessing::apply(Encoding a, const Encoding* b) const {
   const auto& pieces = b ? pair_ : single_;
   if (pieces.empty()) {  // no template: the sequences as they are, b after a
-    Encoding out = a;
+    Encoding out = std::move(a);
     if (b)
       for (std::size_t i = 0; i < b->size(); ++i) out.push(b->ids[i], b->tokens[i], b->offsets[i], 1, false, 1);
     return out;

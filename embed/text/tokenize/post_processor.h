@@ -43,7 +43,7 @@ class TemplateProcessing {
   TemplateProcessing() = default;  // no special tokens (GPT-2)
   TemplateProcessing(std::vector<TemplatePiece> single, std::vector<TemplatePiece> pair)
       : single_(std::move(single)), pair_(std::move(pair)) {}
-  Encoding apply(const Encoding& a, const Encoding* b) const;
+  Encoding apply(Encoding a, const Encoding* b) const;
   std::size_t added_tokens(bool pair) const;
   bool empty() const { return single_.empty() && pair_.empty(); }
   bool is_special(std::int64_t id) const;

@@ -34,7 +34,7 @@ void Tokenizer::encode_segment(std::string_view text, std::int64_t base, std::in
   std::vector<Token> tokens;
   for (const Piece& piece : pre_tokenizer_->split(norm)) {
     tokens.clear();
-    model_->encode(norm.chars.substr(piece.start, piece.end - piece.start), tokens);
+    model_->encode(std::u32string_view(norm.chars).substr(piece.start, piece.end - piece.start), tokens);
     for (const Token& t : tokens)
       enc.push(t.id, model_->vocab().token(t.id),
                {base + norm.begin[piece.start + t.start], base + norm.end[piece.start + t.end - 1]}, sequence, false,
@@ -72,7 +72,7 @@ Encoding Tokenizer::encode_sequence(std::string_view text, std::int64_t sequence
 
 Encoding Tokenizer::finish(Encoding a, Encoding* b, bool add_special_tokens) const {
   if (truncation_) truncate(a, b, add_special_tokens ? template_.added_tokens(b != nullptr) : 0, *truncation_);
-  Encoding out = add_special_tokens ? template_.apply(a, b) : TemplateProcessing().apply(a, b);
+  Encoding out = add_special_tokens ? template_.apply(std::move(a), b) : TemplateProcessing().apply(std::move(a), b);
   if (padding_ && padding_->length) pad(out, *padding_->length, *padding_);
   return out;
 }
