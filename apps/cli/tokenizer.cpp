@@ -111,10 +111,10 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
     // Line by line: pieces never span a line break (both pre-tokenizers split
     // at whitespace), lines are counted in parallel, and the decoded text of
     // one line at a time stays small.
-    std::vector<std::string> lines;
+    std::vector<std::string_view> lines;
     for (std::size_t at = 0; at < t.size();) {
       const std::size_t next = std::min(t.find('\n', at), t.size());
-      lines.emplace_back(t, at, next - at);
+      lines.push_back(std::string_view(t).substr(at, next - at));
       at = next + 1;
     }
     for (const auto& [w, c] : text::count_pieces(lines, normalizer.get(), *pre)) merged[w] += c;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <queue>
 
@@ -25,7 +26,7 @@ struct Word {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string>& texts,
+std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string_view>& texts,
                                                                const Normalizer* normalizer,
                                                                const PreTokenizer& pre_tokenizer) {
   // One table of pieces per block of texts, counted in parallel, then merged.
@@ -70,7 +71,7 @@ std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector
 }
 
 std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts) {
-  return count_pieces(texts, nullptr, WhitespaceSplit());
+  return count_pieces(std::vector<std::string_view>(texts.begin(), texts.end()), nullptr, WhitespaceSplit());
 }
 
 namespace {
@@ -93,32 +94,37 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
   for (const std::string& s : opt.special_tokens) vocab.add(s);
 
   // The alphabet: every spelled symbol, added in sorted order so ids do not
-  // depend on input order.
-  std::vector<std::vector<std::string>> spelled;
-  std::vector<std::string> alphabet;
+  // depend on input order. Words are first spelled in symbols' indices in
+  // `symbols` (order of first sight), then mapped to vocabulary ids.
+  TermTable symbols;
+  std::vector<std::int32_t> spelled;  // every word's symbols, one after another
+  std::vector<std::size_t> spelled_end;
+  std::string s;
   for (const auto& [word, count] : word_counts) {
     EMBED_CHECK(count > 0, "word '{}' has count {}", word, count);
     const std::u32string chars = decode_utf8(word).chars;
-    std::vector<std::string> symbols;
     for (std::size_t i = 0; i < chars.size(); ++i) {
-      std::string s = i > 0 ? opt.continuing_prefix : std::string();
-      s += encode_utf8(std::u32string(1, chars[i]));
+      s = i > 0 ? opt.continuing_prefix : std::string();
+      append_utf8(s, chars[i]);
       if (i + 1 == chars.size()) s += opt.end_of_word_suffix;
-      symbols.push_back(s);
+      spelled.push_back(symbols.intern(s));
     }
-    alphabet.insert(alphabet.end(), symbols.begin(), symbols.end());
-    spelled.push_back(std::move(symbols));
+    spelled_end.push_back(spelled.size());
   }
-  std::sort(alphabet.begin(), alphabet.end());
-  alphabet.erase(std::unique(alphabet.begin(), alphabet.end()), alphabet.end());
-  for (const std::string& s : alphabet) vocab.add(s);
+  std::vector<std::int32_t> by_string(static_cast<std::size_t>(symbols.size()));
+  std::iota(by_string.begin(), by_string.end(), 0);
+  std::sort(by_string.begin(), by_string.end(),
+            [&](std::int32_t x, std::int32_t y) { return symbols.term(x) < symbols.term(y); });
+  std::vector<std::int32_t> id_of_symbol(by_string.size());
+  for (const std::int32_t k : by_string)
+    id_of_symbol[static_cast<std::size_t>(k)] = static_cast<std::int32_t>(vocab.add(std::string(symbols.term(k))));
 
   std::vector<Word> words;
   std::vector<std::int64_t> symbol_count(static_cast<std::size_t>(vocab.size()), 0);
-  for (std::size_t w = 0; w < spelled.size(); ++w) {
+  for (std::size_t w = 0; w < word_counts.size(); ++w) {
     Word word{{}, word_counts[w].second};
-    for (const std::string& s : spelled[w]) {
-      word.symbols.push_back(static_cast<std::int32_t>(*vocab.find(s)));
+    for (std::size_t k = w ? spelled_end[w - 1] : 0; k < spelled_end[w]; ++k) {
+      word.symbols.push_back(id_of_symbol[static_cast<std::size_t>(spelled[k])]);
       symbol_count[static_cast<std::size_t>(word.symbols.back())] += word.count;
     }
     if (!word.symbols.empty()) words.push_back(std::move(word));
@@ -169,15 +175,17 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
     if (x.count != y.count) return x.count < y.count;
     return smaller_strings(y.pair, x.pair);
   };
-  std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
-  std::vector<std::int64_t> pushed;
+  std::vector<Entry> initial;
+  if (!opt.likelihood)
+    for (std::size_t p = 0; p < pairs.size(); ++p) initial.push_back({counts[p], p});
+  std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse, std::move(initial));  // O(n) heapify
+  std::vector<std::int64_t> pushed(opt.likelihood ? 0 : pairs.size());
+  for (std::size_t p = 0; p < pushed.size(); ++p) pushed[p] = counts[p];
   const auto push = [&](std::size_t p) {
     if (pushed.size() < pairs.size()) pushed.resize(pairs.size(), 0);
     heap.push({counts[p], p});
     pushed[p] = counts[p];
   };
-  if (!opt.likelihood)
-    for (std::size_t p = 0; p < pairs.size(); ++p) push(p);
 
   // Likelihood: the best pair by count(ab) / (count(a) count(b)), found by a scan.
   const auto best_by_likelihood = [&]() -> std::optional<Entry> {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,7 +62,7 @@ class Normalizer;
 class PreTokenizer;
 // The same with a tokenizer's own normalizer (may be null) and pre-tokenizer,
 // so that training sees the pieces encoding will see.
-std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string>& texts,
+std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector<std::string_view>& texts,
                                                                const Normalizer* normalizer,
                                                                const PreTokenizer& pre_tokenizer);
 
