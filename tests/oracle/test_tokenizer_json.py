@@ -106,7 +106,10 @@ def test_truncation_and_padding_from_the_file():
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"pre_tokenizer": {"type": "Metaspace", "replacement": "_"}}, "pre_tokenizer type 'Metaspace'"),
+    ({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated"}},
+     "pre_tokenizer type 'Split'"),
+    ({"pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Digits"}, {"type": "Metaspace"}]}},
+     "only the first step may"),
     ({"normalizer": {"type": "Precompiled"}}, "normalizer type 'Precompiled'"),
     ({"model": {"type": "Unigram", "vocab": []}}, "model type 'Unigram'"),
     ({"post_processor": {"type": "Fancy"}}, "post_processor type 'Fancy'"),

@@ -3,6 +3,11 @@
 // Unicode standard and the BERT / GPT-2 definitions.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "embed/core/error.h"
 #include "embed/text/tokenize/normalizer.h"
 #include "embed/text/tokenize/pre_tokenizer.h"
@@ -20,7 +25,7 @@ NormalizedText normalized(const std::string& s, const embed::text::Normalizer& n
 
 std::vector<std::string> pieces(const std::string& s, const embed::text::PreTokenizer& p) {
   NormalizedText t = NormalizedText::from_utf8(s);
-  p.prepare(t);
+  p.prepare(t, /*at_start=*/true);
   std::vector<std::string> out;
   for (const auto& piece : p.split(t))
     out.push_back(embed::text::encode_utf8(t.chars.substr(piece.start, piece.end - piece.start)));
@@ -79,4 +84,63 @@ TEST(PreTokenize, BertAndGpt2Splits) {
             (std::vector<std::string>{"I", "'m", " ", " here", "\n", "\n", "now", " 42", "x", "!?"}));
   EXPECT_EQ(pieces("hi", embed::text::ByteLevelPreTokenizer(true)), (std::vector<std::string>{" hi"}));
   EXPECT_EQ(pieces("end  ", embed::text::ByteLevelPreTokenizer()), (std::vector<std::string>{"end", "  "}));
+}
+
+// Pieces with their original byte ranges, as Hugging Face reports them.
+std::vector<std::pair<std::string, std::pair<std::int64_t, std::int64_t>>> pieces_with_offsets(
+    const std::string& s, const embed::text::PreTokenizer& p) {
+  NormalizedText t = NormalizedText::from_utf8(s);
+  p.prepare(t, /*at_start=*/true);
+  std::vector<std::pair<std::string, std::pair<std::int64_t, std::int64_t>>> out;
+  for (const auto& piece : p.split(t))
+    out.push_back({embed::text::encode_utf8(t.chars.substr(piece.start, piece.end - piece.start)),
+                   {t.begin[piece.start], t.end[piece.end - 1]}});
+  return out;
+}
+
+TEST(PreTokenize, MetaspaceAsSentencePiece) {
+  // The cases of Hugging Face's metaspace.rs tests: a space becomes U+2581
+  // ("\xE2\x96\x81") and opens the next piece; one is put in front.
+  const embed::text::MetaspacePreTokenizer meta;
+  using Pieces = std::vector<std::pair<std::string, std::pair<std::int64_t, std::int64_t>>>;
+  EXPECT_EQ(pieces_with_offsets("Hey friend!", meta), (Pieces{{"\xE2\x96\x81Hey", {0, 3}},
+                                                              {"\xE2\x96\x81"
+                                                               "friend!",
+                                                               {3, 11}}}));
+  EXPECT_EQ(pieces_with_offsets("Hey   friend!", meta), (Pieces{{"\xE2\x96\x81Hey", {0, 3}},
+                                                                {"\xE2\x96\x81", {3, 4}},
+                                                                {"\xE2\x96\x81", {4, 5}},
+                                                                {"\xE2\x96\x81"
+                                                                 "friend!",
+                                                                 {5, 13}}}));
+  // prepend "first": only where the input starts; "never"; and no split.
+  const embed::text::MetaspacePreTokenizer first(0x2581, embed::text::PrependScheme::first);
+  NormalizedText later = NormalizedText::from_utf8("a b");
+  first.prepare(later, /*at_start=*/false);
+  EXPECT_EQ(embed::text::encode_utf8(later.chars),
+            "a\xE2\x96\x81"
+            "b");
+  EXPECT_EQ(pieces("a b", embed::text::MetaspacePreTokenizer(U'_', embed::text::PrependScheme::never, false)),
+            (std::vector<std::string>{"a_b"}));
+  std::string decoded = "\xE2\x96\x81Hey\xE2\x96\x81\xE2\x96\x81you";
+  meta.restore(decoded);
+  EXPECT_EQ(decoded, "Hey  you");
+}
+
+TEST(PreTokenize, DigitsAndSequences) {
+  // Hugging Face's digits.rs cases: numbers split from the rest, as runs or one by one.
+  EXPECT_EQ(pieces("Hey 123 friend!", embed::text::DigitsPreTokenizer()),
+            (std::vector<std::string>{"Hey ", "123", " friend!"}));
+  EXPECT_EQ(pieces("Hey 123 friend!", embed::text::DigitsPreTokenizer(true)),
+            (std::vector<std::string>{"Hey ", "1", "2", "3", " friend!"}));
+  // General category N*: Arabic-Indic digits (Nd) and the vulgar fraction one half (No).
+  EXPECT_EQ(pieces("x\xD9\xA3\xC2\xBDy", embed::text::DigitsPreTokenizer()),
+            (std::vector<std::string>{"x", "\xD9\xA3\xC2\xBD", "y"}));
+  const embed::text::PreTokenizerSequence seq(
+      {std::make_shared<embed::text::WhitespaceSplit>(), std::make_shared<embed::text::DigitsPreTokenizer>(true)});
+  EXPECT_EQ(pieces(" ab12  c3", seq), (std::vector<std::string>{"ab", "1", "2", "c", "3"}));
+  // A later step that edits the text is refused, naming it.
+  EXPECT_THROW(embed::text::PreTokenizerSequence({std::make_shared<embed::text::WhitespaceSplit>(),
+                                                  std::make_shared<embed::text::MetaspacePreTokenizer>()}),
+               embed::Unsupported);
 }

@@ -43,7 +43,7 @@ std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector
       for (std::int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
         t.assign_utf8(texts[static_cast<std::size_t>(i)]);
         if (normalizer) normalizer->apply(t);
-        pre_tokenizer.prepare(t);
+        pre_tokenizer.prepare(t, /*at_start=*/true);
         for (const Piece& p : pre_tokenizer.split(t)) {
           piece.clear();
           for (std::size_t k = p.start; k < p.end; ++k) append_utf8(piece, t.chars[k]);

@@ -1,6 +1,10 @@
 #include "embed/text/tokenize/pre_tokenizer.h"
 
+#include <nlohmann/json.hpp>
+
+#include "embed/core/error.h"
 #include "embed/text/tokenize/unicode.h"
+#include "embed/text/tokenize/utf8.h"
 
 namespace embed::text {
 
@@ -32,7 +36,7 @@ std::vector<Piece> BertPreTokenizer::split(const NormalizedText& text) const {
   return out;
 }
 
-void ByteLevelPreTokenizer::prepare(NormalizedText& text) const {
+void ByteLevelPreTokenizer::prepare(NormalizedText& text, bool) const {
   if (!add_prefix_space_ || (!text.chars.empty() && text.chars[0] == U' ')) return;
   text.chars.insert(text.chars.begin(), U' ');
   text.begin.insert(text.begin.begin(), 0);  // the added space covers no original bytes
@@ -94,6 +98,96 @@ std::vector<Piece> ByteLevelPreTokenizer::split(const NormalizedText& text) cons
     i = end;
   }
   return out;
+}
+
+std::vector<Piece> DigitsPreTokenizer::split(const NormalizedText& text) const {
+  std::vector<Piece> out;
+  const std::size_t n = text.chars.size();
+  for (std::size_t i = 0; i < n;) {
+    const bool number = is_number(text.chars[i]);
+    std::size_t j = i + 1;
+    if (!number || !individual_)
+      while (j < n && is_number(text.chars[j]) == number) ++j;
+    out.push_back({i, j});
+    i = j;
+  }
+  return out;
+}
+
+void MetaspacePreTokenizer::prepare(NormalizedText& text, bool at_start) const {
+  for (char32_t& c : text.chars)
+    if (c == U' ') c = replacement_;
+  const bool prepend = prepend_ == PrependScheme::always || (prepend_ == PrependScheme::first && at_start);
+  if (!prepend || text.chars.empty() || text.chars[0] == replacement_) return;
+  text.chars.insert(text.chars.begin(), replacement_);
+  text.begin.insert(text.begin.begin(), text.begin[0]);  // the added character covers no original bytes
+  text.end.insert(text.end.begin(), text.begin[0]);
+}
+
+std::vector<Piece> MetaspacePreTokenizer::split(const NormalizedText& text) const {
+  std::vector<Piece> out;
+  const std::size_t n = text.chars.size();
+  if (n == 0) return out;
+  if (!split_) return {{0, n}};
+  std::size_t start = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (text.chars[i] == replacement_) {  // the replacement opens the next piece
+      out.push_back({start, i});
+      start = i;
+    }
+  out.push_back({start, n});
+  return out;
+}
+
+void MetaspacePreTokenizer::restore(std::string& decoded) const {
+  std::string mark;
+  append_utf8(mark, replacement_);
+  std::string out;
+  out.reserve(decoded.size());
+  for (std::size_t i = 0; i < decoded.size();) {
+    if (decoded.compare(i, mark.size(), mark) == 0) {
+      if (!(i == 0 && prepend_ != PrependScheme::never)) out += ' ';  // the prepended one goes
+      i += mark.size();
+    } else {
+      out += decoded[i++];
+    }
+  }
+  decoded = std::move(out);
+}
+
+PreTokenizerSequence::PreTokenizerSequence(std::vector<std::shared_ptr<PreTokenizer>> steps)
+    : steps_(std::move(steps)) {
+  EMBED_CHECK(!steps_.empty(), "a pre-tokenizer sequence needs at least one step");
+  for (std::size_t i = 1; i < steps_.size(); ++i)
+    EMBED_CHECK_AS(Unsupported, !steps_[i]->edits_text(),
+                   "a pre-tokenizer sequence whose step {} ({}) edits the text: only the first step may", i + 1,
+                   steps_[i]->to_json().dump());
+}
+
+void PreTokenizerSequence::prepare(NormalizedText& text, bool at_start) const { steps_[0]->prepare(text, at_start); }
+
+bool PreTokenizerSequence::edits_text() const { return steps_[0]->edits_text(); }
+
+std::vector<Piece> PreTokenizerSequence::split(const NormalizedText& text) const {
+  std::vector<Piece> pieces = steps_[0]->split(text);
+  NormalizedText part;
+  for (std::size_t k = 1; k < steps_.size(); ++k) {
+    std::vector<Piece> next;
+    for (const Piece& p : pieces) {
+      // The step sees the piece alone; its pieces are shifted back into the whole text.
+      const auto from = static_cast<std::ptrdiff_t>(p.start), to = static_cast<std::ptrdiff_t>(p.end);
+      part.chars.assign(text.chars.begin() + from, text.chars.begin() + to);
+      part.begin.assign(text.begin.begin() + from, text.begin.begin() + to);
+      part.end.assign(text.end.begin() + from, text.end.begin() + to);
+      for (const Piece& q : steps_[k]->split(part)) next.push_back({p.start + q.start, p.start + q.end});
+    }
+    pieces = std::move(next);
+  }
+  return pieces;
+}
+
+void PreTokenizerSequence::restore(std::string& decoded) const {
+  for (const auto& step : steps_) step->restore(decoded);
 }
 
 }  // namespace embed::text

@@ -30,7 +30,7 @@ void Tokenizer::set_added_tokens(std::vector<AddedToken> tokens) {
 void Tokenizer::encode_segment(std::string_view text, std::int64_t base, std::int64_t sequence, Encoding& enc) const {
   NormalizedText norm = NormalizedText::from_utf8(text, invalid_utf8_);
   if (normalizer_) normalizer_->apply(norm);
-  pre_tokenizer_->prepare(norm);
+  pre_tokenizer_->prepare(norm, base == 0);
   std::vector<Token> tokens;
   for (const Piece& piece : pre_tokenizer_->split(norm)) {
     tokens.clear();
@@ -109,13 +109,20 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& te
 }
 
 std::string Tokenizer::decode(const std::vector<std::int64_t>& ids, bool skip_special_tokens) const {
-  if (!skip_special_tokens) return model_->decode(ids);
+  std::string text;
+  if (!skip_special_tokens) {
+    text = model_->decode(ids);
+    pre_tokenizer_->restore(text);
+    return text;
+  }
   std::vector<std::int64_t> kept;
   for (const std::int64_t id : ids)
     if (!template_.is_special(id) && !(padding_ && id == padding_->pad_id) &&
         std::none_of(added_.begin(), added_.end(), [id](const AddedToken& t) { return t.special && t.id == id; }))
       kept.push_back(id);
-  return model_->decode(kept);
+  text = model_->decode(kept);
+  pre_tokenizer_->restore(text);
+  return text;
 }
 
 Tokenizer bert_tokenizer(const std::string& vocab_txt, bool lowercase) {

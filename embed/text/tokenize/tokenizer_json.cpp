@@ -91,6 +91,32 @@ std::shared_ptr<PreTokenizer> pre_tokenizer_of(const Reader& r, const json& j) {
     if (!r.get_or(j, "use_regex", true)) r.unsupported("pre_tokenizer", "ByteLevel without use_regex");
     return std::make_shared<ByteLevelPreTokenizer>(r.get_or(j, "add_prefix_space", false));
   }
+  if (type == "Digits") return std::make_shared<DigitsPreTokenizer>(r.get_or(j, "individual_digits", false));
+  if (type == "Metaspace") {
+    const std::u32string replacement = decode_utf8(r.get_or<std::string>(j, "replacement", "\u2581")).chars;
+    EMBED_CHECK_AS(FormatError, replacement.size() == 1, "{}: Metaspace replacement must be one character", r.source);
+    // Older files say add_prefix_space; newer ones prepend_scheme.
+    PrependScheme prepend = r.get_or(j, "add_prefix_space", true) ? PrependScheme::always : PrependScheme::never;
+    if (j.contains("prepend_scheme")) {
+      const std::string scheme = r.get<std::string>(j, "prepend_scheme", "Metaspace");
+      if (scheme == "always")
+        prepend = PrependScheme::always;
+      else if (scheme == "first")
+        prepend = PrependScheme::first;
+      else if (scheme == "never")
+        prepend = PrependScheme::never;
+      else
+        r.unsupported("Metaspace prepend_scheme", scheme);
+    }
+    return std::make_shared<MetaspacePreTokenizer>(replacement[0], prepend, r.get_or(j, "split", true));
+  }
+  if (type == "Sequence") {
+    std::vector<std::shared_ptr<PreTokenizer>> steps;
+    for (const json& step : r.at(j, "pretokenizers", "pre_tokenizer Sequence"))
+      steps.push_back(pre_tokenizer_of(r, step));
+    EMBED_CHECK_AS(FormatError, !steps.empty(), "{}: empty pre_tokenizer Sequence", r.source);
+    return std::make_shared<PreTokenizerSequence>(std::move(steps));
+  }
   r.unsupported("pre_tokenizer", type);
 }
 
@@ -282,6 +308,19 @@ json NormalizerSequence::to_json() const {
 }
 
 json WhitespaceSplit::to_json() const { return {{"type", "WhitespaceSplit"}}; }
+json DigitsPreTokenizer::to_json() const { return {{"type", "Digits"}, {"individual_digits", individual_}}; }
+json MetaspacePreTokenizer::to_json() const {
+  const char* schemes[] = {"always", "first", "never"};
+  return {{"type", "Metaspace"},
+          {"replacement", encode_utf8(std::u32string(1, replacement_))},
+          {"prepend_scheme", schemes[static_cast<int>(prepend_)]},
+          {"split", split_}};
+}
+json PreTokenizerSequence::to_json() const {
+  json steps = json::array();
+  for (const auto& step : steps_) steps.push_back(step->to_json());
+  return {{"type", "Sequence"}, {"pretokenizers", steps}};
+}
 json BertPreTokenizer::to_json() const { return {{"type", "BertPreTokenizer"}}; }
 json ByteLevelPreTokenizer::to_json() const {
   return {{"type", "ByteLevel"}, {"add_prefix_space", add_prefix_space_}, {"trim_offsets", true}, {"use_regex", true}};
@@ -368,7 +407,11 @@ std::string tokenizer_to_json(const Tokenizer& tok) {
   j["normalizer"] = tok.normalizer() ? tok.normalizer()->to_json() : json();
   j["pre_tokenizer"] = tok.pre_tokenizer().to_json();
   j["post_processor"] = tok.template_processing().to_json();
-  j["decoder"] = tok.model().decoder_json();
+  // Metaspace's text edit is undone by its decoder (Hugging Face keeps the
+  // two in step); otherwise the model's decoder.
+  const json pre = tok.pre_tokenizer().to_json();
+  const json& first = pre.value("type", "") == "Sequence" ? pre.at("pretokenizers").at(0) : pre;
+  j["decoder"] = first.value("type", "") == "Metaspace" ? first : tok.model().decoder_json();
   j["model"] = tok.model().to_json();
   return j.dump(2);
 }
