@@ -51,15 +51,28 @@ void bind_text(py::module_& m) {
   m.def(
       "train_bpe",
       [](const std::vector<std::pair<std::string, std::int64_t>>& words, std::int64_t vocab_size,
-         std::int64_t min_frequency, const std::string& suffix, const std::vector<std::string>& special_tokens) {
+         std::int64_t min_frequency, const std::string& suffix, const std::vector<std::string>& special_tokens,
+         bool byte_level) {
         text::BpeTrainerOptions o;
         o.vocab_size = vocab_size;
         o.min_frequency = min_frequency;
         o.end_of_word_suffix = suffix;
         o.special_tokens = special_tokens;
+        o.byte_level = byte_level;
         return tokens_and_merges(text::train_bpe(words, o));
       },
       py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("suffix") = "</w>",
+      py::arg("special_tokens") = std::vector<std::string>{}, py::arg("byte_level") = false);
+  m.def(
+      "train_characters",
+      [](const std::vector<std::pair<std::string, std::int64_t>>& words, std::int64_t vocab_size,
+         std::int64_t min_frequency, const std::vector<std::string>& special_tokens) {
+        const text::Vocab v = text::train_characters(words, vocab_size, min_frequency, special_tokens);
+        std::vector<std::string> tokens;
+        for (std::int64_t i = 0; i < v.size(); ++i) tokens.push_back(v.token(i));
+        return tokens;
+      },
+      py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 1,
       py::arg("special_tokens") = std::vector<std::string>{});
   m.def(
       "train_wordpiece",

@@ -21,7 +21,8 @@ struct TokenizerOptions {
 };
 
 struct TokenizerTrainOptions {
-  std::string model = "bpe";  // bpe | wordpiece | word
+  std::string model = "bpe";  // bpe | wordpiece | word | char
+  bool byte_level = false;    // bpe: GPT-2's byte-level variant
   std::int64_t vocab_size = 8000;
   std::int64_t min_frequency = 2;
   std::string criterion = "likelihood";  // wordpiece: likelihood | frequency

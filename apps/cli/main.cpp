@@ -56,8 +56,10 @@ int main(int argc, char** argv) {
 
   embed::cli::TokenizerTrainOptions train;
   auto* train_cmd = tok_cmd->add_subcommand("train", "train a tokenizer on text files, write a tokenizer.json");
-  train_cmd->add_option("--model", train.model, "bpe | wordpiece | word")
-      ->check(CLI::IsMember({"bpe", "wordpiece", "word"}));
+  train_cmd->add_option("--model", train.model, "bpe | wordpiece | word | char")
+      ->check(CLI::IsMember({"bpe", "wordpiece", "word", "char"}));
+  train_cmd->add_flag("--byte-level", train.byte_level,
+                      "bpe: GPT-2's byte-level BPE (byte alphabet, GPT-2 pre-tokenizer, nothing unknown)");
   train_cmd->add_option("--vocab-size", train.vocab_size, "vocabulary size, special tokens included")
       ->check(CLI::PositiveNumber);
   train_cmd->add_option("--min-frequency", train.min_frequency, "rarest pair (or word) to keep")

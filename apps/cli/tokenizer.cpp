@@ -94,10 +94,17 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
     normalizer = std::make_shared<text::BertNormalizer>(b);
     pre = std::make_shared<text::BertPreTokenizer>();
   } else {
-    EMBED_CHECK(o.model == "bpe" || o.model == "word", "--model must be bpe, wordpiece or word, got '{}'", o.model);
+    EMBED_CHECK(o.model == "bpe" || o.model == "word" || o.model == "char",
+                "--model must be bpe, wordpiece, word or char, got '{}'", o.model);
     if (o.lowercase) normalizer = std::make_shared<text::Lowercase>();
-    pre = std::make_shared<text::WhitespaceSplit>();
+    if (o.byte_level)
+      pre = std::make_shared<text::ByteLevelPreTokenizer>();
+    else if (o.model == "char")  // SentencePiece's convention: spaces become U+2581 and are characters too
+      pre = std::make_shared<text::MetaspacePreTokenizer>();
+    else
+      pre = std::make_shared<text::WhitespaceSplit>();
   }
+  EMBED_CHECK(!o.byte_level || o.model == "bpe", "--byte-level applies to --model bpe only");
   std::vector<std::string> texts;
   std::int64_t total = 0;
   for (const std::string& path : o.corpus) {
@@ -124,7 +131,20 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
   const std::vector<std::pair<std::string, std::int64_t>> words(merged.begin(), merged.end());
   std::shared_ptr<text::Model> model;
   text::TemplateProcessing templ;
-  if (o.model == "bpe") {
+  std::vector<text::AddedToken> added;
+  if (o.model == "bpe" && o.byte_level) {
+    text::BpeTrainerOptions t;
+    t.vocab_size = o.vocab_size;
+    t.min_frequency = o.min_frequency;
+    t.special_tokens = {"<|endoftext|>"};  // GPT-2's one special token; no unknown token is needed
+    t.end_of_word_suffix.clear();
+    t.byte_level = true;
+    auto r = text::train_bpe(words, t);
+    text::BpeOptions b;
+    b.byte_level = true;
+    added.push_back({"<|endoftext|>", 0, true});
+    model = std::make_shared<text::Bpe>(std::move(r.vocab), r.merges, b);
+  } else if (o.model == "bpe") {
     text::BpeTrainerOptions t;
     t.vocab_size = o.vocab_size;
     t.min_frequency = o.min_frequency;
@@ -134,6 +154,11 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
     b.unk_token = "<unk>";
     b.end_of_word_suffix = t.end_of_word_suffix;
     model = std::make_shared<text::Bpe>(std::move(r.vocab), r.merges, b);
+  } else if (o.model == "char") {  // BPE without merges: one token per character, <unk> for unseen ones
+    text::BpeOptions b;
+    b.unk_token = "<unk>";
+    model = std::make_shared<text::Bpe>(text::train_characters(words, o.vocab_size, o.min_frequency, {"<unk>"}),
+                                        std::vector<std::pair<std::string, std::string>>{}, b);
   } else if (o.model == "wordpiece") {
     text::WordPieceTrainerOptions t;
     t.vocab_size = o.vocab_size;
@@ -158,6 +183,7 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
   }
   text::Tokenizer tok(normalizer, pre, model);
   tok.set_template(templ);
+  tok.set_added_tokens(added);
   text::save_tokenizer_json(tok, o.output);
   std::fprintf(stderr, "embed: %lld distinct words; vocabulary of %lld written to %s\n",
                static_cast<long long>(words.size()), static_cast<long long>(model->vocab().size()), o.output.c_str());

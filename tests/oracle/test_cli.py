@@ -74,6 +74,33 @@ def test_tokenizer_train_writes_a_loadable_tokenizer(model, tmp_path):
         assert tok.encode("license")[1][0] == "[CLS]"
 
 
+@pytest.mark.skipif(not EMBED or not os.path.exists("/usr/share/common-licenses/GPL-3"), reason="needs EMBED_BIN and GPL-3")
+@pytest.mark.parametrize("args", [["--model", "char"], ["--model", "bpe", "--byte-level"]])
+def test_character_and_byte_level_tokenizers_round_trip(args, tmp_path):
+    import json
+    import embedcpp as E
+    out = tmp_path / "tok.json"
+    proc = subprocess.run([EMBED, "tokenizer", "train", *args, "--vocab-size", "400",
+                           "/usr/share/common-licenses/GPL-3", "-o", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    tok = E.load_tokenizer_json(str(out))
+    if "char" in args:
+        # One token per character; spaces are U+2581 (SentencePiece's convention); unseen characters are <unk>.
+        assert doc["pre_tokenizer"]["type"] == "Metaspace" and doc["model"]["merges"] == []
+        ids, tokens, _ = tok.encode("Free  software", False)
+        assert tokens == ["\u2581", "F", "r", "e", "e", "\u2581", "\u2581", "s", "o", "f", "t", "w", "a", "r", "e"]
+        assert tok.decode(ids) == "Free  software"
+        assert tok.encode("\u65e5", False)[1] == ["\u2581", "<unk>"]
+    else:
+        # Every byte has a symbol, so any UTF-8 text comes back exactly.
+        assert doc["pre_tokenizer"]["type"] == "ByteLevel" and len(doc["model"]["vocab"]) == 400
+        text = "Free software \u65e5\u672c\u8a9e caf\u00e9 \U0001F600 <|endoftext|>"
+        ids, tokens, _ = tok.encode(text, False)
+        assert "<|endoftext|>" in tokens and len(ids) < len(text.encode())
+        assert tok.decode(ids, False) == text
+
+
 @pytest.mark.skipif(not EMBED, reason="EMBED_BIN not set (ctest sets it)")
 def test_tfidf_fit_transform_search(tmp_path):
     import json

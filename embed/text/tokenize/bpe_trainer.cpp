@@ -9,6 +9,7 @@
 #include "embed/core/error.h"
 #include "embed/core/parallel.h"
 #include "embed/text/sparse/term_table.h"
+#include "embed/text/tokenize/model.h"
 #include "embed/text/tokenize/normalizer.h"
 #include "embed/text/tokenize/pair_index.h"
 #include "embed/text/tokenize/pre_tokenizer.h"
@@ -84,6 +85,7 @@ struct MergeSpec {
   std::string continuing_prefix;   // on every symbol but a word's first
   std::vector<std::string> special_tokens;
   bool likelihood = false;  // Schuster & Nakajima's score instead of raw counts
+  bool byte_level = false;  // symbols are the UTF-8 bytes in GPT-2's alphabet, all 256 in the vocabulary
 };
 
 BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int64_t>>& word_counts,
@@ -100,8 +102,23 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
   std::vector<std::int32_t> spelled;  // every word's symbols, one after another
   std::vector<std::size_t> spelled_end;
   std::string s;
+  if (opt.byte_level)  // every byte has a symbol, so any text encodes without an unknown token
+    for (int b = 0; b < 256; ++b) {
+      s.clear();
+      append_utf8(s, byte_to_unicode(static_cast<unsigned char>(b)));
+      symbols.intern(s);
+    }
   for (const auto& [word, count] : word_counts) {
     EMBED_CHECK(count > 0, "word '{}' has count {}", word, count);
+    if (opt.byte_level) {
+      for (const char byte : word) {
+        s.clear();
+        append_utf8(s, byte_to_unicode(static_cast<unsigned char>(byte)));
+        spelled.push_back(symbols.intern(s));
+      }
+      spelled_end.push_back(spelled.size());
+      continue;
+    }
     const std::u32string chars = decode_utf8(word).chars;
     for (std::size_t i = 0; i < chars.size(); ++i) {
       s = i > 0 ? opt.continuing_prefix : std::string();
@@ -289,7 +306,26 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
 }  // namespace
 
 BpeTrainerResult train_bpe(const std::vector<std::pair<std::string, std::int64_t>>& words, const BpeTrainerOptions& o) {
-  return train_merges(words, {o.vocab_size, o.min_frequency, o.end_of_word_suffix, "", o.special_tokens, false});
+  EMBED_CHECK(!o.byte_level || o.end_of_word_suffix.empty(), "byte-level BPE has no end-of-word suffix");
+  return train_merges(words,
+                      {o.vocab_size, o.min_frequency, o.end_of_word_suffix, "", o.special_tokens, false, o.byte_level});
+}
+
+Vocab train_characters(const std::vector<std::pair<std::string, std::int64_t>>& word_counts, std::int64_t vocab_size,
+                       std::int64_t min_frequency, const std::vector<std::string>& special_tokens) {
+  EMBED_CHECK(vocab_size > 0 && min_frequency >= 1, "training needs vocab_size > 0 and min_frequency >= 1");
+  std::map<char32_t, std::int64_t> counts;
+  for (const auto& [word, count] : word_counts)
+    for (const char32_t c : decode_utf8(word).chars) counts[c] += count;
+  std::vector<std::pair<char32_t, std::int64_t>> ranked(counts.begin(), counts.end());  // by code point
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  Vocab vocab;
+  for (const std::string& t : special_tokens) vocab.add(t);
+  for (const auto& [c, count] : ranked) {
+    if (vocab.size() >= vocab_size || count < min_frequency) break;
+    vocab.add(encode_utf8(std::u32string(1, c)));
+  }
+  return vocab;
 }
 
 BpeTrainerResult train_wordpiece(const std::vector<std::pair<std::string, std::int64_t>>& words,

@@ -23,7 +23,18 @@ struct BpeTrainerOptions {
   std::int64_t min_frequency = 2;  // a pair seen fewer times is never merged
   std::string end_of_word_suffix = "</w>";
   std::vector<std::string> special_tokens;  // ids 0.. in this order
+  // GPT-2's byte-level BPE: words are spelled as their UTF-8 bytes in the
+  // byte-to-unicode alphabet (model.h), and all 256 byte symbols enter the
+  // vocabulary, so nothing is ever unknown. Needs an empty suffix.
+  bool byte_level = false;
 };
+
+// A character-level vocabulary: the special tokens, then every character
+// seen at least min_frequency times, most frequent first (ties by code point),
+// up to vocab_size. As a BPE model without merges it encodes text character
+// by character.
+Vocab train_characters(const std::vector<std::pair<std::string, std::int64_t>>& word_counts, std::int64_t vocab_size,
+                       std::int64_t min_frequency, const std::vector<std::string>& special_tokens);
 
 struct BpeTrainerResult {
   Vocab vocab;
