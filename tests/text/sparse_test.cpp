@@ -162,7 +162,7 @@ TEST(TermTable, TellsApartTermsSharingLengthAndFirstEightBytes) {
 
 TEST(RadixSort, MatchesStdSortOnLongAndShortRows) {
   std::vector<std::int32_t> scratch;
-  for (const std::size_t n : {0, 5, 191, 192, 3000}) {
+  for (const std::size_t n : {0, 5, 63, 64, 65, 191, 3000}) {
     for (const int bits : {1, 12, 23, 31}) {
       std::vector<std::int32_t> keys;
       std::uint64_t x = 88172645463325252ull;

@@ -1,4 +1,4 @@
-// Sorting a row's entries by column: rows hold hundreds to thousands of
+// Sorting a row's entries by column: rows hold tens to thousands of
 // entries whose keys are small integers (< 2^bits, bits = log2 of the
 // vocabulary), so a least-significant-digit radix sort with 1-3 passes of at
 // most 11 bits beats a comparison sort (O(n) against O(n log n)); short rows
@@ -24,7 +24,7 @@ inline int key_bits(std::int64_t count) {
 // `scratch` is reused between calls.
 template <typename T, typename Key>
 void sort_by_small_key(T* first, std::size_t n, int bits, Key key, std::vector<T>& scratch) {
-  constexpr std::size_t kComparisonSortBelow = 192;
+  constexpr std::size_t kComparisonSortBelow = 64;
   if (n < kComparisonSortBelow) {
     std::sort(first, first + n, [&](const T& a, const T& b) { return key(a) < key(b); });
     return;
