@@ -49,6 +49,22 @@ TEST(Analyzer, WordTokensNeedTwoWordCharacters) {
   EXPECT_TRUE(terms_of("\xff\xfe a b", o).empty());  // U+FFFD is not a word character
 }
 
+TEST(Analyzer, AsciiWordsAcrossBitmapWords) {
+  // ASCII text is scanned through a bitmap of 64-byte words: tokens of every
+  // length from 1 to 70, at every offset, must come out as a plain scan finds them.
+  std::string doc;
+  std::vector<std::string> expected;
+  for (int len = 1; len <= 70; ++len) {
+    const std::string word(static_cast<std::size_t>(len), static_cast<char>('a' + len % 26));
+    doc += word + (len % 3 ? " " : ",_x-");
+    if (len >= 2) expected.push_back(word);
+    if (len % 3 == 0) expected.push_back("_x");
+  }
+  doc += "zz";  // a token that ends the document
+  expected.push_back("zz");
+  EXPECT_EQ(terms_of(doc, AnalyzerOptions{}), expected);
+}
+
 TEST(Analyzer, CharWbPadsWordsAndStopsAtShortWords) {
   AnalyzerOptions o;
   o.kind = AnalyzerKind::char_wb;
