@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -40,8 +41,12 @@ class BufferCache {
  public:
   void* take(std::size_t bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = free_.find(bytes);
-    if (it == free_.end()) return nullptr;
+    // The block given back last (multimap keeps equal keys in insertion
+    // order): its lines are the likeliest still in cache, as with malloc's
+    // LIFO reuse; the oldest would make every write miss.
+    auto it = free_.upper_bound(bytes);
+    if (it == free_.begin() || std::prev(it)->first != bytes) return nullptr;
+    --it;
     void* p = it->second;
     free_.erase(it);
     held_ -= bytes;
