@@ -234,9 +234,9 @@ TEST(Vectorizer, CharWbCountsEveryOccurrenceOfARepeatedWord) {
   EXPECT_EQ(row_size(again, 1), 9);  // " abc " gives 7 n-grams, " ab " adds "b " and "ab "
 }
 
-TEST(Vectorizer, WordNgramsByIdsCountAsAnalyzeSays) {
-  // fit() counts word n-grams as chains of token ids and makes strings only
-  // for those within the df bounds; its rows must be analyze()'s counts.
+TEST(Vectorizer, WordNgramsCountAsAnalyzeSays) {
+  // fit() with word n-grams, stop words and min_df: vocabulary and rows are
+  // what analyze() gives, counted and pruned by hand.
   for (const auto& [lo, hi, min_df] : {std::tuple{1, 3, 2.0}, std::tuple{2, 2, 1.0}, std::tuple{2, 4, 3.0}}) {
     VectorizerOptions o;
     o.analyzer.ngram_min = lo;

@@ -134,14 +134,9 @@ void Analyzer::analyze(std::string_view document, TermList& out) const {
     char_terms(collapse_white_space(text), out);
 }
 
-void Analyzer::word_tokens(std::string_view document, std::vector<std::string_view>& tokens) const {
-  thread_local std::string text;
-  const bool ascii = preprocess(document, text);
-  tokenize(text, ascii, tokens);
-}
-
-void Analyzer::tokenize(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const {
+void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
   // Tokens: maximal runs of \w with at least two characters.
+  thread_local std::vector<std::string_view> tokens;
   thread_local Encoding encoding;
   tokens.clear();
   if (opt_.tokenizer) {
@@ -185,11 +180,6 @@ void Analyzer::tokenize(std::string_view text, bool ascii, std::vector<std::stri
     for (std::size_t j = i; j < text.size() && is_word(next_char(text, j)); i = j) ++chars;
     if (chars >= 2) keep(text.substr(start, i - start));
   }
-}
-
-void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
-  thread_local std::vector<std::string_view> tokens;
-  tokenize(text, ascii, tokens);
   const std::size_t n_tokens = tokens.size();
   for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= n_tokens; ++n) {
     const auto un = static_cast<std::size_t>(n);

@@ -87,17 +87,12 @@ class Analyzer {
   // char_wb: the n-grams of one word padded with a space on both sides.
   void word_ngrams(std::string_view word, TermList& out) const;
 
-  // word: the tokens of a document after stop words, before n-grams are
-  // formed. The views stay valid until this thread analyses another document.
-  void word_tokens(std::string_view document, std::vector<std::string_view>& tokens) const;
-
   // The preprocessed document (lowercase, accents), as UTF-8.
   std::string preprocess(std::string_view document) const;
   // The same into `out` (its memory reused); true when the result is all ASCII.
   bool preprocess(std::string_view document, std::string& out) const;
 
  private:
-  void tokenize(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const;
   void word_terms(std::string_view text, bool ascii, TermList& out) const;
   void char_terms(std::string_view text, TermList& out) const;
 

@@ -9,8 +9,6 @@
 #include "embed/core/huge_pages.h"
 #include "embed/core/parallel.h"
 #include "embed/io/json_config.h"
-#include "embed/text/sparse/counted_rows.h"
-#include "embed/text/sparse/ngram_counter.h"
 #include "embed/text/sparse/numpy_argsort.h"
 #include "embed/text/sparse/radix_sort.h"
 #include "embed/text/tokenize/tokenizer_json.h"
@@ -18,6 +16,15 @@
 namespace embed::text {
 
 namespace {
+
+// Term counts of a run of documents: per document, (term id, count).
+struct CountedRows {
+  std::vector<std::int64_t> ends;  // end of each document's entries
+  std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  // When counting adds terms (fit), by term id: documents holding the term,
+  // and its occurrences (what max_features ranks by).
+  std::vector<std::int64_t> df, occurrences;
+};
 
 // The shard of `shards` a term belongs to (the slot index in a TermTable
 // uses a hash's low bits, so the shard takes high ones).
@@ -138,11 +145,10 @@ std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vecto
                                       const TermTable* table, std::vector<TermTable>* local_tables) {
   const auto n = static_cast<std::int64_t>(documents.size());
   std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 16));
-  // Word n-grams (here: from a tokenizer) are mostly distinct, so per-thread
-  // tables of them hold nearly disjoint terms: merging those (merge_blocks)
-  // cost more than the second thread saved (bench/tfidf, 2 threads: 0.46 s
-  // against 0.34 s for one block), so fit counts them in one block. Lookups
-  // (transform) split.
+  // Word n-grams are mostly distinct, so per-thread tables of them hold
+  // nearly disjoint terms: merging those (merge_blocks) cost more than the
+  // second thread saved (bench/tfidf, 2 threads: 0.46 s against 0.34 s for
+  // one block), so fit counts them in one block. Lookups (transform) split.
   const AnalyzerOptions& a = analyzer.options();
   if (local_tables && a.kind == AnalyzerKind::word && a.ngram_max > 1) blocks = 1;
   std::vector<CountedRows> out(static_cast<std::size_t>(blocks));
@@ -341,26 +347,10 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   const Analyzer analyzer(options.analyzer);
 
   // 1. Count with block-local ids, then give every distinct term a global id.
-  std::vector<CountedRows> blocks;
-  Vocabulary global;
-  const AnalyzerOptions& a = options.analyzer;
-  if (a.kind == AnalyzerKind::word && a.ngram_max > 1 && !a.tokenizer) {
-    // Word n-grams by ids; only those within the df bounds become strings.
-    NgramCounter counter(analyzer);
-    for (const std::string& document : documents) counter.count(document);
-    blocks.resize(1);
-    global.shards.resize(1);
-    const std::size_t seen = counter.finish(low, high, global.shards[0], blocks[0]);
-    EMBED_CHECK(seen > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
-    global.offsets.push_back(global.shards[0].size());
-    global.df = std::move(blocks[0].df);
-    global.occurrences = std::move(blocks[0].occurrences);
-  } else {
-    std::vector<TermTable> local;
-    blocks = count_blocks(analyzer, documents, nullptr, &local);
-    global = merge_blocks(local, blocks);
-    EMBED_CHECK(global.size() > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
-  }
+  std::vector<TermTable> local;
+  std::vector<CountedRows> blocks = count_blocks(analyzer, documents, nullptr, &local);
+  Vocabulary global = merge_blocks(local, blocks);
+  EMBED_CHECK(global.size() > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
   const std::vector<std::int64_t>& df = global.df;
 
   // 2. Prune by document frequency, order the survivors by code point, then
