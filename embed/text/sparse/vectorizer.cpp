@@ -31,13 +31,11 @@ struct CountedRows {
 std::size_t shard_of(std::uint64_t hash, std::size_t shards) { return static_cast<std::size_t>((hash >> 40) % shards); }
 
 // Counts terms into rows of (id, count). With `adding`, unseen terms join
-// that table; without, they are skipped (transform). Given a shard, only
-// terms of that shard are counted.
+// that table; without, they are skipped (transform).
 class RowCounter {
  public:
-  RowCounter(const Analyzer& analyzer, const TermTable& table, TermTable* adding, std::size_t shard = 0,
-             std::size_t shards = 1)
-      : analyzer_(analyzer), table_(table), adding_(adding), shard_(shard), shards_(shards) {}
+  RowCounter(const Analyzer& analyzer, const TermTable& table, TermTable* adding)
+      : analyzer_(analyzer), table_(table), adding_(adding) {}
 
   // Appends the row of one document; sorted by id when `sorted`.
   void count(std::string_view document, bool sorted) {
@@ -93,20 +91,13 @@ class RowCounter {
     // A term's slot is prefetched this many terms before it is looked up:
     // most distinct terms are rare, so most probes of a large table miss the cache.
     constexpr std::size_t kAhead = 8;
-    hashes_.clear();
-    mine_.clear();
-    for (std::size_t t = 0; t < terms.size(); ++t) {
-      const std::uint64_t hash = TermTable::hash(terms[t]);
-      if (shards_ > 1 && shard_of(hash, shards_) != shard_) continue;
-      hashes_.push_back(hash);
-      mine_.push_back(static_cast<std::uint32_t>(t));
-    }
-    const std::size_t count = hashes_.size();
+    const std::size_t count = terms.size();
+    hashes_.resize(count);
+    for (std::size_t t = 0; t < count; ++t) hashes_[t] = TermTable::hash(terms[t]);
     for (std::size_t t = 0; t < std::min(kAhead, count); ++t) table_.prefetch(hashes_[t]);
     for (std::size_t t = 0; t < count; ++t) {
       if (t + kAhead < count) table_.prefetch(hashes_[t + kAhead]);
-      const std::string_view term = terms[mine_[t]];
-      const std::int32_t id = adding_ ? adding_->intern(term, hashes_[t]) : table_.find(term, hashes_[t]);
+      const std::int32_t id = adding_ ? adding_->intern(terms[t], hashes_[t]) : table_.find(terms[t], hashes_[t]);
       if (id >= 0) ids.push_back(id);
     }
   }
@@ -126,11 +117,9 @@ class RowCounter {
   const Analyzer& analyzer_;
   const TermTable& table_;
   TermTable* adding_;
-  std::size_t shard_, shards_;
   CountedRows rows_;
   TermList terms_, word_terms_;
   std::vector<std::uint64_t> hashes_;
-  std::vector<std::uint32_t> mine_;                         // the terms of this shard
   std::vector<std::int32_t> ids_, tally_, seen_, scratch_;  // tally_ by id, zero between documents
   // Per-word analysis (char_wb): word id -> its term ids, word_ids_[word_ends_[w-1], word_ends_[w]).
   TermTable words_;
