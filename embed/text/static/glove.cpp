@@ -9,65 +9,37 @@
 #include "embed/core/parallel.h"
 #include "embed/core/progress.h"
 #include "embed/core/rng.h"
+#include "embed/text/tokenize/pair_index.h"
 
 namespace embed::text {
 
 namespace {
 
-// Open addressing from (row, column) to a running sum, for the rows one
-// thread owns. Keys are (row + 1) << 32 | column, so 0 marks an empty slot.
+// (row, column) -> running sum, for the rows one thread owns: the pairs'
+// dense indices from a PairIndex, and the sums by index.
 class PairCounts {
  public:
-  PairCounts() : slots_(std::size_t{1} << 16) {}
-
   void add(std::uint32_t row, std::uint32_t column, double value) {
-    const std::uint64_t key = (std::uint64_t{row} + 1) << 32 | column;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t h = mix(key) & mask;; h = (h + 1) & mask) {
-      Slot& s = slots_[h];
-      if (s.key == key) {
-        s.value += value;
-        return;
-      }
-      if (s.key == 0) {
-        s = Slot{key, value};
-        if (++size_ * 2 > slots_.size()) grow();
-        return;
-      }
+    const auto i =
+        static_cast<std::size_t>(index_.intern(static_cast<std::int32_t>(row), static_cast<std::int32_t>(column)));
+    if (i == sums_.size()) {
+      pairs_.emplace_back(row, column);
+      sums_.push_back(0.0);
     }
+    sums_[i] += value;
   }
 
   void append_to(std::vector<Cooccurrence>& out) const {
-    for (const Slot& s : slots_)
-      if (s.key)
-        out.push_back(Cooccurrence{static_cast<std::int32_t>((s.key >> 32) - 1),
-                                   static_cast<std::int32_t>(s.key & 0xFFFFFFFFu), s.value});
+    for (std::size_t i = 0; i < sums_.size(); ++i)
+      out.push_back(Cooccurrence{static_cast<std::int32_t>(pairs_[i].first),
+                                 static_cast<std::int32_t>(pairs_[i].second), sums_[i]});
   }
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return sums_.size(); }
 
  private:
-  struct Slot {
-    std::uint64_t key = 0;
-    double value = 0;
-  };
-  static std::size_t mix(std::uint64_t k) {  // the finaliser of splitmix64
-    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
-    return static_cast<std::size_t>(k ^ (k >> 31));
-  }
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (!s.key) continue;
-      std::size_t h = mix(s.key) & mask;
-      while (slots_[h].key) h = (h + 1) & mask;
-      slots_[h] = s;
-    }
-  }
-  std::vector<Slot> slots_;
-  std::size_t size_ = 0;
+  PairIndex index_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs_;
+  std::vector<double> sums_;
 };
 
 // One co-occurrence as training reads it: ln X and f(X) computed once.
