@@ -115,9 +115,9 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
   std::map<std::string, std::int64_t> merged;
   for (const std::string& t : texts) {
     check_interrupted("training");
-    // Line by line: pieces never span a line break (both pre-tokenizers split
-    // at whitespace), lines are counted in parallel, and the decoded text of
-    // one line at a time stays small.
+    // Line by line, as `embed tokenizer encode` sees text (so Metaspace's
+    // prepended mark and GPT-2's pieces come out alike in both); lines are
+    // counted in parallel, and the decoded text of one line at a time stays small.
     std::vector<std::string_view> lines;
     for (std::size_t at = 0; at < t.size();) {
       const std::size_t next = std::min(t.find('\n', at), t.size());

@@ -109,18 +109,13 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& te
 }
 
 std::string Tokenizer::decode(const std::vector<std::int64_t>& ids, bool skip_special_tokens) const {
-  std::string text;
-  if (!skip_special_tokens) {
-    text = model_->decode(ids);
-    pre_tokenizer_->restore(text);
-    return text;
-  }
   std::vector<std::int64_t> kept;
-  for (const std::int64_t id : ids)
-    if (!template_.is_special(id) && !(padding_ && id == padding_->pad_id) &&
-        std::none_of(added_.begin(), added_.end(), [id](const AddedToken& t) { return t.special && t.id == id; }))
-      kept.push_back(id);
-  text = model_->decode(kept);
+  if (skip_special_tokens)
+    for (const std::int64_t id : ids)
+      if (!template_.is_special(id) && !(padding_ && id == padding_->pad_id) &&
+          std::none_of(added_.begin(), added_.end(), [id](const AddedToken& t) { return t.special && t.id == id; }))
+        kept.push_back(id);
+  std::string text = model_->decode(skip_special_tokens ? kept : ids);
   pre_tokenizer_->restore(text);
   return text;
 }
