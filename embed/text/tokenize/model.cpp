@@ -143,27 +143,28 @@ Bpe::Bpe(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& me
     merge_list_.emplace_back(a, b);
   }
   // Spelling tables: a word is spelled symbol by symbol, and most symbols are ASCII.
-  std::string s;
   for (int first = 0; first < 2; ++first)
     for (int last = 0; last < 2; ++last)
-      for (char32_t c = 0; c < 128; ++c) {
-        s = first ? std::string() : opt_.continuing_prefix;
-        append_utf8(s, c);
-        if (last) s += opt_.end_of_word_suffix;
-        const auto id = vocab_.find(s);
-        ascii_symbol_[static_cast<std::size_t>((first * 2 + last) * 128) + c] = id ? *id : -1;
-      }
+      for (char32_t c = 0; c < 128; ++c)
+        ascii_symbol_[static_cast<std::size_t>((first * 2 + last) * 128) + c] = symbol_id(c, first, last);
   for (int b = 0; b < 256; ++b) {
-    s.clear();
+    std::string s;
     append_utf8(s, byte_to_unicode(static_cast<unsigned char>(b)));
     const auto id = vocab_.find(s);
     byte_symbol_[static_cast<std::size_t>(b)] = id ? *id : -1;
   }
 }
 
+std::int64_t Bpe::symbol_id(char32_t c, bool first, bool last) const {
+  std::string s = first ? std::string() : opt_.continuing_prefix;
+  append_utf8(s, c);
+  if (last) s += opt_.end_of_word_suffix;
+  const auto id = vocab_.find(s);
+  return id ? *id : -1;
+}
+
 // The piece as single symbols (before any merge).
 void Bpe::spell(std::u32string_view piece, std::vector<Symbol>& symbols) const {
-  std::string s;
   if (opt_.byte_level) {
     std::string bytes;
     for (std::size_t i = 0; i < piece.size(); ++i) {
@@ -179,21 +180,13 @@ void Bpe::spell(std::u32string_view piece, std::vector<Symbol>& symbols) const {
   }
   for (std::size_t i = 0; i < piece.size(); ++i) {
     const bool first = i == 0, last = i + 1 == piece.size();
-    if (piece[i] < 128) {
-      const std::int64_t id = ascii_symbol_[static_cast<std::size_t>((first * 2 + last) * 128) + piece[i]];
-      if (id >= 0 || unk_id_ < 0) {  // absent and no unknown token: the character is dropped
-        if (id >= 0) symbols.push_back({id, i, i + 1});
-        continue;
-      }
-    }
-    s = first ? std::string() : opt_.continuing_prefix;
-    append_utf8(s, piece[i]);
-    if (last) s += opt_.end_of_word_suffix;
-    if (const auto id = vocab_.find(s)) {
-      symbols.push_back({*id, i, i + 1});
-    } else if (unk_id_ >= 0) {
+    const std::int64_t id = piece[i] < 128
+                                ? ascii_symbol_[static_cast<std::size_t>((first * 2 + last) * 128) + piece[i]]
+                                : symbol_id(piece[i], first, last);
+    if (id >= 0)
+      symbols.push_back({id, i, i + 1});
+    else if (unk_id_ >= 0)  // without an unknown token the character is dropped
       symbols.push_back({unk_id_, i, i + 1});
-    }
   }
 }
 

@@ -110,6 +110,8 @@ class Bpe : public Model {
     const std::int32_t i = merge_index_.find(static_cast<std::int32_t>(a), static_cast<std::int32_t>(b));
     return i < 0 ? nullptr : &merges_[static_cast<std::size_t>(i)];
   }
+  // The id of character c as a symbol at that place in a word (prefix, suffix), or -1.
+  std::int64_t symbol_id(char32_t c, bool first, bool last) const;
   void spell(std::u32string_view piece, std::vector<Symbol>& symbols) const;
   void merge_by_scan(std::vector<Symbol>& symbols) const;
   void merge_by_heap(std::vector<Symbol>& symbols) const;
