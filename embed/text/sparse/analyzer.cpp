@@ -92,12 +92,6 @@ Analyzer::Analyzer(AnalyzerOptions options) : opt_(std::move(options)) {
   stop_.insert(opt_.stop_words.begin(), opt_.stop_words.end());
 }
 
-std::string Analyzer::preprocess(std::string_view document) const {
-  std::string out;
-  preprocess(document, out);
-  return out;
-}
-
 bool Analyzer::preprocess(std::string_view document, std::string& out) const {
   // NFKD leaves ASCII alone, so only case matters.
   if (copy_ascii(document, opt_.lowercase, out)) return true;

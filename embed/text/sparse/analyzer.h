@@ -87,9 +87,8 @@ class Analyzer {
   // char_wb: the n-grams of one word padded with a space on both sides.
   void word_ngrams(std::string_view word, TermList& out) const;
 
-  // The preprocessed document (lowercase, accents), as UTF-8.
-  std::string preprocess(std::string_view document) const;
-  // The same into `out` (its memory reused); true when the result is all ASCII.
+  // The preprocessed document (lowercase, accents), as UTF-8, into `out`
+  // (its memory reused); true when the result is all ASCII.
   bool preprocess(std::string_view document, std::string& out) const;
 
  private:
