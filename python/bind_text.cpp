@@ -82,10 +82,7 @@ void bind_text(py::module_& m) {
         o.vocab_size = vocab_size;
         o.min_frequency = min_frequency;
         o.special_tokens = special_tokens;
-        EMBED_CHECK(criterion == "likelihood" || criterion == "frequency",
-                    "criterion must be likelihood or frequency, got '{}'", criterion);
-        o.criterion =
-            criterion == "likelihood" ? text::WordPieceCriterion::likelihood : text::WordPieceCriterion::frequency;
+        o.criterion = text::parse_wordpiece_criterion(criterion);
         return tokens_and_merges(text::train_wordpiece(words, o));
       },
       py::arg("words"), py::arg("vocab_size"), py::arg("min_frequency") = 2, py::arg("criterion") = "likelihood",

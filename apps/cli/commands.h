@@ -25,7 +25,7 @@ struct TokenizerTrainOptions {
   bool byte_level = false;    // bpe: GPT-2's byte-level variant
   std::int64_t vocab_size = 8000;
   std::int64_t min_frequency = 2;
-  std::string criterion = "likelihood";  // wordpiece: likelihood | frequency
+  std::string criterion = "likelihood";  // wordpiece: likelihood | frequency | pmi
   bool lowercase = false;
   std::vector<std::string> corpus;
   std::string output = "tokenizer.json";

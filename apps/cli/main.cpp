@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   train_cmd->add_option("--min-frequency", train.min_frequency, "rarest pair (or word) to keep")
       ->check(CLI::PositiveNumber);
-  train_cmd->add_option("--criterion", train.criterion, "wordpiece: likelihood | frequency")
-      ->check(CLI::IsMember({"likelihood", "frequency"}));
+  train_cmd->add_option("--criterion", train.criterion, "wordpiece: likelihood | frequency | pmi")
+      ->check(CLI::IsMember({"likelihood", "frequency", "pmi"}));
   train_cmd->add_flag("--lowercase", train.lowercase, "lowercase before training (and encoding)");
   train_cmd->add_option("corpus", train.corpus, "UTF-8 text files")->required()->check(CLI::ExistingFile);
   train_cmd->add_option("-o,--output", train.output, "where to write the tokenizer.json");

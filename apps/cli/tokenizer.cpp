@@ -163,10 +163,7 @@ int run_tokenizer_train(const TokenizerTrainOptions& o) {
     text::WordPieceTrainerOptions t;
     t.vocab_size = o.vocab_size;
     t.min_frequency = o.min_frequency;
-    EMBED_CHECK(o.criterion == "likelihood" || o.criterion == "frequency",
-                "--criterion must be likelihood or frequency, got '{}'", o.criterion);
-    t.criterion =
-        o.criterion == "likelihood" ? text::WordPieceCriterion::likelihood : text::WordPieceCriterion::frequency;
+    t.criterion = text::parse_wordpiece_criterion(o.criterion);
     auto r = text::train_wordpiece(words, t);
     const auto id = [&](const char* s) { return *r.vocab.find(s); };
     templ = text::cls_sep_template("[CLS]", id("[CLS]"), "[SEP]", id("[SEP]"));

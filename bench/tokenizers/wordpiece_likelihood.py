@@ -1,27 +1,35 @@
 #!/usr/bin/python3
 """Issue 4, acceptance 2: held-out unigram likelihood of the vocabularies of
-our two WordPiece trainers (criterion "likelihood": freq(ab) / (freq(a)
-freq(b)); criterion "frequency": Hugging Face's, raw pair counts) at the
-same sizes.
+our WordPiece trainers at the same sizes:
+  likelihood  Schuster & Nakajima: the token with the largest exact gain in
+              training-corpus unigram log-likelihood, corpus re-segmented by
+              longest match after each addition;
+  frequency   Hugging Face's WordPieceTrainer (BPE by raw pair counts);
+  pmi         BPE merges by the ratio count(ab) / (count(a) count(b)).
 
-Corpus: the licence texts of /usr/share/common-licenses, lower-cased a-z
-words; every fifth line held out. Each vocabulary segments text by
-WordPiece's greedy longest match (## continuations); a unigram model over
-its tokens is estimated on the training text's segmentation (add-one
-smoothing over the vocabulary) and scores the held-out segmentation.
-Prints the log-likelihood per held-out word (higher is better) and the
-tokens per word for each criterion.
+Corpus: a text file (default: the text8 prefix of ../shared/data/corpora,
+else the licence texts of /usr/share/common-licenses), lower-cased a-z
+words, cut into runs of 100 words of which every fifth is held out. Each
+vocabulary segments text by WordPiece's greedy longest match (##
+continuations); a unigram model over its tokens is estimated on the
+training text's segmentation (add-one smoothing over the vocabulary) and
+scores the held-out segmentation. Prints the log-likelihood per held-out
+word (higher is better) and the tokens per word for each criterion.
 
-Usage: PYTHONPATH=build/python bench/tokenizers/wordpiece_likelihood.py [sizes...]
+Usage: PYTHONPATH=build/python bench/tokenizers/wordpiece_likelihood.py [--corpus FILE] [--words N] [sizes...]
 """
+import argparse
 import collections
 import glob
 import math
 import os
 import re
-import sys
+import time
 
 import embedcpp as E
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEXT8 = os.path.join(HERE, "..", "..", "..", "shared", "data", "corpora", "text8_prefix.txt")
 
 
 def segment(word, vocab):
@@ -37,26 +45,42 @@ def segment(word, vocab):
     return out
 
 
-def main():
-    sizes = [int(s) for s in sys.argv[1:]] or [500, 1000, 2000, 4000]
-    lines = []
+def read_words(path):
+    if path:
+        return re.findall(r"[a-z]+", open(path, errors="replace").read().lower())
+    words = []
     for f in sorted(glob.glob("/usr/share/common-licenses/*")):
         if os.path.isfile(f):
-            lines += open(f, errors="replace").read().lower().splitlines()
-    train = [w for i, line in enumerate(lines) if i % 5 for w in re.findall(r"[a-z]+", line)]
-    held = [w for i, line in enumerate(lines) if i % 5 == 0 for w in re.findall(r"[a-z]+", line)]
+            words += re.findall(r"[a-z]+", open(f, errors="replace").read().lower())
+    return words
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default=TEXT8 if os.path.exists(TEXT8) else "")
+    parser.add_argument("--words", type=int, default=400000, help="use the first N words")
+    parser.add_argument("sizes", type=int, nargs="*", default=[1000, 2000, 4000, 8000])
+    args = parser.parse_args()
+    words = read_words(args.corpus)[: args.words]
+    runs = [words[i : i + 100] for i in range(0, len(words), 100)]
+    train = [w for i, run in enumerate(runs) if i % 5 for w in run]
+    held = [w for i, run in enumerate(runs) if i % 5 == 0 for w in run]
     counts = E.count_words([" ".join(train)])
-    print(f"{len(train)} training words, {len(held)} held-out words")
-    print("| vocabulary | criterion | log-likelihood / held-out word | tokens / word |")
-    print("|---|---|---|---|")
-    for size in sizes:
-        for criterion in ("frequency", "likelihood"):
+    print(f"{args.corpus or 'common-licenses'}: {len(train)} training words ({len(counts)} distinct), "
+          f"{len(held)} held-out words")
+    print("| vocabulary | criterion | log-likelihood / held-out word | tokens / word | training s |")
+    print("|---|---|---|---|---|")
+    for size in args.sizes:
+        for criterion in ("likelihood", "frequency", "pmi"):
+            start = time.perf_counter()
             vocab = set(E.train_wordpiece(counts, size, 2, criterion)[0])
+            seconds = time.perf_counter() - start
             c = collections.Counter(t for w in train for t in segment(w, vocab))
             n = sum(c.values())
             held_tokens = [t for w in held for t in segment(w, vocab)]
             ll = sum(math.log((c[t] + 1) / (n + len(vocab))) for t in held_tokens)
-            print(f"| {size} | {criterion} | {ll / len(held):.3f} | {len(held_tokens) / len(held):.2f} |")
+            print(f"| {size} | {criterion} | {ll / len(held):.3f} | {len(held_tokens) / len(held):.2f} "
+                  f"| {seconds:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

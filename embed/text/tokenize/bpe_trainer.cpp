@@ -84,7 +84,7 @@ struct MergeSpec {
   std::string end_of_word_suffix;  // on a word's last symbol
   std::string continuing_prefix;   // on every symbol but a word's first
   std::vector<std::string> special_tokens;
-  bool likelihood = false;  // Schuster & Nakajima's score instead of raw counts
+  bool pmi = false;         // pick by count(ab) / (count(a) count(b)) instead of raw counts
   bool byte_level = false;  // symbols are the UTF-8 bytes in GPT-2's alphabet, all 256 in the vocabulary
 };
 
@@ -193,10 +193,10 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
     return smaller_strings(y.pair, x.pair);
   };
   std::vector<Entry> initial;
-  if (!opt.likelihood)
+  if (!opt.pmi)
     for (std::size_t p = 0; p < pairs.size(); ++p) initial.push_back({counts[p], p});
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse, std::move(initial));  // O(n) heapify
-  std::vector<std::int64_t> pushed(opt.likelihood ? 0 : pairs.size());
+  std::vector<std::int64_t> pushed(opt.pmi ? 0 : pairs.size());
   for (std::size_t p = 0; p < pushed.size(); ++p) pushed[p] = counts[p];
   const auto push = [&](std::size_t p) {
     if (pushed.size() < pairs.size()) pushed.resize(pairs.size(), 0);
@@ -204,8 +204,8 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
     pushed[p] = counts[p];
   };
 
-  // Likelihood: the best pair by count(ab) / (count(a) count(b)), found by a scan.
-  const auto best_by_likelihood = [&]() -> std::optional<Entry> {
+  // PMI: the best pair by count(ab) / (count(a) count(b)), found by a scan.
+  const auto best_by_pmi = [&]() -> std::optional<Entry> {
     std::optional<Entry> best;
     double best_score = -1.0;
     for (std::size_t p = 0; p < pairs.size(); ++p) {
@@ -228,8 +228,8 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
   std::vector<std::size_t> changed;
   for (std::size_t stamp = 1; vocab.size() < opt.vocab_size; ++stamp) {
     Entry top{};
-    if (opt.likelihood) {
-      const auto best = best_by_likelihood();
+    if (opt.pmi) {
+      const auto best = best_by_pmi();
       if (!best) break;
       top = *best;
     } else {
@@ -295,7 +295,7 @@ BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int6
       if (counts[p] <= 0) {
         counts[p] = 0;
         std::vector<std::uint32_t>().swap(where[p]);
-      } else if (!opt.likelihood && (p >= pushed.size() || counts[p] > pushed[p])) {
+      } else if (!opt.pmi && (p >= pushed.size() || counts[p] > pushed[p])) {
         push(p);
       }
     }
@@ -331,8 +331,19 @@ Vocab train_characters(const std::vector<std::pair<std::string, std::int64_t>>& 
 BpeTrainerResult train_wordpiece(const std::vector<std::pair<std::string, std::int64_t>>& words,
                                  const WordPieceTrainerOptions& o) {
   EMBED_CHECK(!o.continuing_prefix.empty(), "WordPiece training needs a continuation prefix");
+  if (o.criterion == WordPieceCriterion::likelihood) {
+    EMBED_CHECK(o.vocab_size > 0 && o.min_frequency >= 1, "training needs vocab_size > 0 and min_frequency >= 1");
+    return train_wordpiece_by_likelihood(words, o);
+  }
   return train_merges(words, {o.vocab_size, o.min_frequency, "", o.continuing_prefix, o.special_tokens,
-                              o.criterion == WordPieceCriterion::likelihood});
+                              o.criterion == WordPieceCriterion::pmi});
+}
+
+WordPieceCriterion parse_wordpiece_criterion(std::string_view name) {
+  if (name == "likelihood") return WordPieceCriterion::likelihood;
+  if (name == "frequency") return WordPieceCriterion::frequency;
+  if (name == "pmi") return WordPieceCriterion::pmi;
+  throw InvalidArgument(fmt::format("WordPiece criterion must be likelihood, frequency or pmi, got '{}'", name));
 }
 
 }  // namespace embed::text

@@ -47,15 +47,26 @@ BpeTrainerResult train_bpe(const std::vector<std::pair<std::string, std::int64_t
 
 // WordPiece vocabularies. Words are spelled as a first character and
 // "##"-prefixed continuation characters; merging "a" with "##b" gives "ab".
+// Three criteria:
 //  - frequency: Hugging Face's WordPieceTrainer, i.e. BPE that picks the most
 //    frequent pair (ties as above);
 //  - likelihood: Schuster & Nakajima (2012), the method BERT's WordPiece
-//    follows: pick the pair that most increases the likelihood of the corpus
-//    under a unigram model of the current symbols, score count(ab) /
-//    (count(a) · count(b)) (ties: higher count(ab), then smaller strings).
-//    Symbol counts change with every merge, so each step rescans the pairs:
-//    O(pairs) per merge, fine for vocabularies of tens of thousands.
-enum class WordPieceCriterion { frequency, likelihood };
+//    follows: add the token that most increases the likelihood of the
+//    training corpus under a unigram model of the current tokens, then
+//    re-segment the corpus by greedy longest match (as WordPiece encodes)
+//    and repeat. A candidate is an adjacent pair (a, b) of the current
+//    segmentation, scored by the exact gain of Σ_t c_t ln(c_t / N) if its
+//    c_ab occurrences became one token (ties: higher c_ab, then smaller
+//    strings). The result's merges are the chosen pairs, in order.
+//  - pmi: the often quoted simplification of that score, the ratio
+//    c_ab / (c_a · c_b) (pointwise mutual information, without the factor
+//    c_ab), applied as BPE merges. It favours rare, tightly bound pairs; see
+//    docs/tokenize.md for what that costs in held-out likelihood.
+// Both scores change with every merge, so each step rescans the pairs
+// (likelihood keeps each pair's count part until one of its counts moves):
+// O(pairs) per step, fine for vocabularies of tens of thousands.
+enum class WordPieceCriterion { frequency, likelihood, pmi };
+WordPieceCriterion parse_wordpiece_criterion(std::string_view name);  // "frequency" | "likelihood" | "pmi"
 struct WordPieceTrainerOptions {
   std::int64_t vocab_size = 8000;
   std::int64_t min_frequency = 2;
@@ -65,6 +76,9 @@ struct WordPieceTrainerOptions {
 };
 BpeTrainerResult train_wordpiece(const std::vector<std::pair<std::string, std::int64_t>>& words,
                                  const WordPieceTrainerOptions& options);
+// The likelihood criterion itself (train_wordpiece dispatches to it).
+BpeTrainerResult train_wordpiece_by_likelihood(const std::vector<std::pair<std::string, std::int64_t>>& words,
+                                               const WordPieceTrainerOptions& options);
 
 // Counts the white-space separated words of the texts (sorted by word).
 std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<std::string>& texts);
