@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "embed/core/error.h"
 #include "embed/io/atomic_file.h"
+#include "embed/text/tokenize/model.h"
 #include "embed/text/tokenize/tokenizer.h"
+#include "embed/text/tokenize/tokenizer_json.h"
 #include "embed/text/tokenize/vocab.h"
 
 namespace {
@@ -120,7 +123,49 @@ TEST(WordPiece, LongWordsAndOffsets) {
   EXPECT_EQ(enc.tokens, (std::vector<std::string>{"una", "##ffa", "##ble", "cafe", "!"}));
   EXPECT_EQ(enc.offsets[0], (std::pair<std::int64_t, std::int64_t>{0, 3}));
   EXPECT_EQ(enc.offsets[3], (std::pair<std::int64_t, std::int64_t>{11, 16}));  // "café": the é is 2 bytes
-  EXPECT_EQ(tok.decode(enc.ids), "unaffable cafe !");
+  EXPECT_EQ(tok.decode(enc.ids), "unaffable cafe!");                           // the decoder's clean-up glues "!" on
   EXPECT_EQ(tok.encode(std::string(101, 'a'), false).tokens, std::vector<std::string>{"[UNK]"});  // > 100 characters
   EXPECT_EQ(tok.encode(std::string(2'000'000, 'x'), false).ids.size(), 1u);  // a 2 MB line: one [UNK], in linear time
+}
+
+namespace {
+
+// Hugging Face's WordPiece decoder (decoders/wordpiece.rs): tokens after the
+// first lose "##" or get a space; the first is kept whole; with clean-up, each
+// piece then drops a space before . ? ! , and clitics.
+std::string decode_pieces(const std::vector<std::string>& tokens, bool cleanup) {
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < tokens.size(); ++i) ids.push_back(static_cast<std::int64_t>(i));
+  embed::text::WordPieceOptions o;
+  o.decode_cleanup = cleanup;
+  std::vector<std::string> vocab = tokens;
+  vocab.push_back("[UNK]");
+  return embed::text::WordPiece(embed::text::Vocab(vocab), o).decode(ids);
+}
+
+}  // namespace
+
+TEST(WordPiece, DecoderFollowsHuggingFace) {
+  // Hugging Face's own test case (clean-up off).
+  EXPECT_EQ(decode_pieces({"##uelo", "Ara", "##új", "##o", "No", "##guera"}, false), "##uelo Araújo Noguera");
+  // BERT splits "don't" into don ' t: " '" matches no rule (" ' " needs the
+  // space after it, which a single piece never has).
+  EXPECT_EQ(decode_pieces({"i", "don", "'", "t", "know", ",", "he", "said", "."}, true), "i don ' t know, he said.");
+  EXPECT_EQ(decode_pieces({"i", "don", "'", "t", "know", ",", "he", "said", "."}, false), "i don ' t know , he said .");
+  // Pieces that are clitics or end in punctuation.
+  EXPECT_EQ(decode_pieces({"it", "'s", "you", "'re", "why", "?", "wow", "!", "n't"}, true), "it's you're why? wow!n't");
+  EXPECT_EQ(decode_pieces({"a", "##.", "b", "'m", "'ve"}, true), "a. b'm've");
+}
+
+TEST(WordPiece, DecoderCleanupComesFromTokenizerJson) {
+  const std::string head =
+      R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "hi": 1, "!": 2}}, "decoder": )";
+  const auto off =
+      embed::text::parse_tokenizer_json(head + R"({"type": "WordPiece", "prefix": "##", "cleanup": false}})", "test");
+  EXPECT_EQ(off.decode({1, 2}), "hi !");
+  EXPECT_NE(embed::text::tokenizer_to_json(off).find(R"("cleanup": false)"), std::string::npos);
+  EXPECT_EQ(embed::text::parse_tokenizer_json(head + "null}", "test").decode({1, 2}), "hi!");
+  EXPECT_THROW(
+      embed::text::parse_tokenizer_json(head + R"({"type": "WordPiece", "prefix": "@@", "cleanup": true}})", "test"),
+      embed::Unsupported);
 }

@@ -20,8 +20,8 @@ TEST(PostProcess, BertPairTemplate) {
   EXPECT_EQ(e.sequence_ids, (Ids{-1, 0, 0, -1, 1, 1, -1}));
   EXPECT_EQ(e.offsets[2], (std::pair<std::int64_t, std::int64_t>{6, 11}));  // "world" in the first text
   EXPECT_EQ(e.offsets[4], (std::pair<std::int64_t, std::int64_t>{0, 2}));   // "ok" in the second
-  EXPECT_EQ(tok.decode(e.ids), "hello world ok !");
-  EXPECT_EQ(tok.decode(e.ids, false), "[CLS] hello world [SEP] ok ! [SEP]");
+  EXPECT_EQ(tok.decode(e.ids), "hello world ok!");
+  EXPECT_EQ(tok.decode(e.ids, false), "[CLS] hello world [SEP] ok! [SEP]");
 }
 
 TEST(PostProcess, TruncationFollowsLongestFirst) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <limits>
 #include <queue>
+#include <string_view>
+#include <utility>
 
 #include "embed/core/error.h"
 #include "embed/text/tokenize/utf8.h"
@@ -82,17 +84,36 @@ void WordPiece::encode(std::u32string_view piece, std::vector<Token>& out) const
   }
 }
 
+namespace {
+
+// The replacements of Hugging Face's WordPiece decoder clean-up, in its
+// order. It applies them to each decoded piece (" ," or "##s" without its
+// prefix), not to the joined text.
+void clean_up_piece(std::string& piece) {
+  static constexpr std::pair<std::string_view, std::string_view> kRules[] = {
+      {" .", "."},   {" ?", "?"},           {" !", "!"},   {" ,", ","},     {" ' ", "'"},   {" n't", "n't"},
+      {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  for (const auto& [from, to] : kRules) {
+    for (std::size_t at = piece.find(from); at != std::string::npos; at = piece.find(from, at + to.size()))
+      piece.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
 std::string WordPiece::decode(const std::vector<std::int64_t>& ids) const {
-  std::string out;
-  for (const std::int64_t id : ids) {
-    const std::string& t = vocab_.token(id);
-    const std::size_t p = opt_.continuing_prefix.size();
-    if (p > 0 && t.size() > p && t.compare(0, p, opt_.continuing_prefix) == 0) {
-      out.append(t, p, std::string::npos);
-    } else {
-      if (!out.empty()) out += ' ';
-      out += t;
-    }
+  std::string out, piece;
+  const std::string& prefix = opt_.continuing_prefix;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::string& t = vocab_.token(ids[i]);
+    if (i == 0)
+      piece = t;  // kept whole, even with the prefix
+    else if (!prefix.empty() && t.compare(0, prefix.size(), prefix) == 0)
+      piece.assign(t, prefix.size());
+    else
+      piece = ' ' + t;
+    if (opt_.decode_cleanup) clean_up_piece(piece);
+    out += piece;
   }
   return out;
 }

@@ -36,6 +36,9 @@ struct WordPieceOptions {
   std::string unk_token = "[UNK]";
   std::string continuing_prefix = "##";
   std::size_t max_input_chars_per_word = 100;
+  // Hugging Face's WordPiece decoder "cleanup": per decoded piece, drop the
+  // space before . ? ! , and English clitics ('s 'm 've 're n't).
+  bool decode_cleanup = true;
 };
 
 // WordPiece encoding (BERT; Wu et al. 2016): greedy longest match from the
@@ -45,7 +48,9 @@ class WordPiece : public Model {
  public:
   WordPiece(Vocab vocab, WordPieceOptions options = {});
   void encode(std::u32string_view piece, std::vector<Token>& out) const override;
-  // Pieces joined by spaces, "##" pieces glued to the one before.
+  // Hugging Face's WordPiece decoder: every token after the first either
+  // loses its "##" (glued to the one before) or gets a leading space; then,
+  // with decode_cleanup, each piece is cleaned up (see WordPieceOptions).
   std::string decode(const std::vector<std::int64_t>& ids) const override;
   const Vocab& vocab() const override { return vocab_; }
   const WordPieceOptions& options() const { return opt_; }

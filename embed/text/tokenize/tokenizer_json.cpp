@@ -121,13 +121,19 @@ std::shared_ptr<PreTokenizer> pre_tokenizer_of(const Reader& r, const json& j) {
 }
 
 // byte_level: the pre-tokenizer is ByteLevel, so BPE works on GPT-2's byte alphabet.
-std::shared_ptr<Model> model_of(const Reader& r, const json& j, bool byte_level) {
+// decoder: the file's "decoder" (null if none); a WordPiece model takes its clean-up flag.
+std::shared_ptr<Model> model_of(const Reader& r, const json& j, bool byte_level, const json& decoder) {
   const std::string type = r.type(j, "model");
   if (type == "WordPiece") {
     WordPieceOptions o;
     o.unk_token = r.get_or<std::string>(j, "unk_token", "[UNK]");
     o.continuing_prefix = r.get_or<std::string>(j, "continuing_subword_prefix", "##");
     o.max_input_chars_per_word = r.get_or<std::size_t>(j, "max_input_chars_per_word", 100);
+    if (decoder.is_object() && decoder.value("type", "") == "WordPiece") {
+      o.decode_cleanup = r.get_or(decoder, "cleanup", true);
+      EMBED_CHECK_AS(Unsupported, r.get_or<std::string>(decoder, "prefix", "##") == o.continuing_prefix,
+                     "{}: a WordPiece decoder prefix other than the model's continuing_subword_prefix", r.source);
+    }
     return std::make_shared<WordPiece>(vocab_of(r, j), o);
   }
   if (type == "WordLevel")
@@ -208,7 +214,7 @@ Tokenizer parse_document(const json& j, const std::string& source) {
   const json pre = j.value("pre_tokenizer", json());
   const bool byte_level = pre.is_object() && pre.value("type", "") == "ByteLevel";
   Tokenizer tok(normalizer_of(r, j.value("normalizer", json())), pre_tokenizer_of(r, pre),
-                model_of(r, r.at(j, "model", "the file"), byte_level));
+                model_of(r, r.at(j, "model", "the file"), byte_level, j.value("decoder", json())));
   post_processor_of(r, j.value("post_processor", json()), tok);
   std::vector<AddedToken> added;
   for (const json& t : j.value("added_tokens", json::array())) {
@@ -334,7 +340,7 @@ json WordPiece::to_json() const {
           {"vocab", vocab_json(vocab_)}};
 }
 json WordPiece::decoder_json() const {
-  return {{"type", "WordPiece"}, {"prefix", opt_.continuing_prefix}, {"cleanup", true}};
+  return {{"type", "WordPiece"}, {"prefix", opt_.continuing_prefix}, {"cleanup", opt_.decode_cleanup}};
 }
 json WordLevel::to_json() const {
   return {{"type", "WordLevel"}, {"vocab", vocab_json(vocab_)}, {"unk_token", unk_token_}};
