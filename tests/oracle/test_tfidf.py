@@ -280,3 +280,22 @@ def test_tokenizer_json_as_word_tokenizer(tmp_path):
     vec.save(str(tmp_path / "m.json"))
     again = E.Vectorizer.load(str(tmp_path / "m.json"))
     np.testing.assert_array_equal(again.transform(HELD_OUT[:50])[0], vec.transform(HELD_OUT[:50])[0])
+
+
+@pytest.mark.parametrize("kw", [dict(ngram_range=(1, 2), min_df=2), dict(ngram_range=(2, 3), max_features=300),
+                                dict(ngram_range=(1, 1))])
+def test_fit_is_the_same_at_every_thread_count(kw):
+    # Word n-grams are counted by hash shard on several threads, other terms
+    # in per-thread tables merged afterwards: the result must not depend on it.
+    before = E.num_threads()
+    try:
+        results = []
+        for threads in (1, 2, 3):
+            E.set_num_threads(threads)
+            results.append(ours(TRAIN, **kw))
+    finally:
+        E.set_num_threads(before)
+    (vec1, X1) = results[0]
+    for vec, X in results[1:]:
+        assert vec.vocabulary == vec1.vocabulary
+        assert (X != X1).nnz == 0 and (X.indptr == X1.indptr).all() and (X.indices == X1.indices).all()

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "embed/core/error.h"
+#include "embed/core/parallel.h"
 #include "embed/io/atomic_file.h"
 #include "embed/io/zip.h"
 #include "embed/text/sparse/numpy_argsort.h"
@@ -236,53 +237,58 @@ TEST(Vectorizer, CharWbCountsEveryOccurrenceOfARepeatedWord) {
 
 TEST(Vectorizer, WordNgramsCountAsAnalyzeSays) {
   // fit() with word n-grams, stop words and min_df: vocabulary and rows are
-  // what analyze() gives, counted and pruned by hand.
-  for (const auto& [lo, hi, min_df] : {std::tuple{1, 3, 2.0}, std::tuple{2, 2, 1.0}, std::tuple{2, 4, 3.0}}) {
-    VectorizerOptions o;
-    o.analyzer.ngram_min = lo;
-    o.analyzer.ngram_max = hi;
-    o.analyzer.stop_words = {"the"};
-    o.min_df = {min_df, false};
-    o.idf = IdfScheme::none;
-    o.norm = RowNorm::none;
-    std::vector<std::string> docs;
-    std::uint64_t x = 42;
-    for (int d = 0; d < 50; ++d) {
-      std::string doc;
-      for (int w = 0; w < 12; ++w) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "Dog", "dog"};
-        doc += std::string(words[x % 8]) + " ";
+  // what analyze() gives, counted and pruned by hand. On one thread terms are
+  // counted in one table; on three, by hash shard (count_by_shard).
+  const int threads_before = embed::num_threads();
+  for (const int threads : {1, 3})
+    for (const auto& [lo, hi, min_df] : {std::tuple{1, 3, 2.0}, std::tuple{2, 2, 1.0}, std::tuple{2, 4, 3.0}}) {
+      embed::set_num_threads(threads);
+      VectorizerOptions o;
+      o.analyzer.ngram_min = lo;
+      o.analyzer.ngram_max = hi;
+      o.analyzer.stop_words = {"the"};
+      o.min_df = {min_df, false};
+      o.idf = IdfScheme::none;
+      o.norm = RowNorm::none;
+      std::vector<std::string> docs;
+      std::uint64_t x = 42;
+      for (int d = 0; d < 50; ++d) {
+        std::string doc;
+        for (int w = 0; w < 12; ++w) {
+          x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+          const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "Dog", "dog"};
+          doc += std::string(words[x % 8]) + " ";
+        }
+        docs.push_back(doc);
       }
-      docs.push_back(doc);
+      CsrMatrix fitted;
+      const Vectorizer v = Vectorizer::fit(docs, o, &fitted);
+      const Analyzer analyzer(o.analyzer);
+      std::map<std::string, int> df;
+      for (const std::string& doc : docs) {
+        TermList terms;
+        analyzer.analyze(doc, terms);
+        std::map<std::string, int> once;
+        for (std::size_t i = 0; i < terms.size(); ++i) once[std::string(terms[i])] = 1;
+        for (const auto& [t, one] : once) df[t] += one;
+      }
+      std::vector<std::string> vocabulary;
+      for (const auto& [t, n] : df)
+        if (n >= min_df) vocabulary.push_back(t);
+      EXPECT_EQ(v.vocabulary(), vocabulary) << lo << "-" << hi;
+      for (std::int64_t row : {0, 17, 49}) {
+        TermList terms;
+        analyzer.analyze(docs[static_cast<std::size_t>(row)], terms);
+        std::map<std::string, double> expected, got;
+        for (std::size_t i = 0; i < terms.size(); ++i)
+          if (v.column(terms[i]) >= 0) expected[std::string(terms[i])] += 1;
+        for (auto k = fitted.indptr[row]; k < fitted.indptr[row + 1]; ++k)
+          got[v.vocabulary()[static_cast<std::size_t>(fitted.indices[static_cast<std::size_t>(k)])]] =
+              fitted.data[static_cast<std::size_t>(k)];
+        EXPECT_EQ(got, expected) << docs[static_cast<std::size_t>(row)];
+      }
     }
-    CsrMatrix fitted;
-    const Vectorizer v = Vectorizer::fit(docs, o, &fitted);
-    const Analyzer analyzer(o.analyzer);
-    std::map<std::string, int> df;
-    for (const std::string& doc : docs) {
-      TermList terms;
-      analyzer.analyze(doc, terms);
-      std::map<std::string, int> once;
-      for (std::size_t i = 0; i < terms.size(); ++i) once[std::string(terms[i])] = 1;
-      for (const auto& [t, one] : once) df[t] += one;
-    }
-    std::vector<std::string> vocabulary;
-    for (const auto& [t, n] : df)
-      if (n >= min_df) vocabulary.push_back(t);
-    EXPECT_EQ(v.vocabulary(), vocabulary) << lo << "-" << hi;
-    for (std::int64_t row : {0, 17, 49}) {
-      TermList terms;
-      analyzer.analyze(docs[static_cast<std::size_t>(row)], terms);
-      std::map<std::string, double> expected, got;
-      for (std::size_t i = 0; i < terms.size(); ++i)
-        if (v.column(terms[i]) >= 0) expected[std::string(terms[i])] += 1;
-      for (auto k = fitted.indptr[row]; k < fitted.indptr[row + 1]; ++k)
-        got[v.vocabulary()[static_cast<std::size_t>(fitted.indices[static_cast<std::size_t>(k)])]] =
-            fitted.data[static_cast<std::size_t>(k)];
-      EXPECT_EQ(got, expected) << docs[static_cast<std::size_t>(row)];
-    }
-  }
+  embed::set_num_threads(threads_before);
 }
 
 TEST(Npz, RoundTripAndCorruption) {

@@ -22,6 +22,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "embed/core/huge_pages.h"
+
 namespace embed::text {
 
 class Tokenizer;
@@ -56,18 +58,24 @@ class TermList {
   std::size_t size() const { return ends_.size(); }
   std::string_view operator[](std::size_t i) const {
     const std::uint32_t b = i ? ends_[i - 1] : 0;
-    return std::string_view(bytes_).substr(b, ends_[i] - b);
+    return std::string_view(bytes_.data() + b, ends_[i] - b);
   }
   void add(std::string_view term) {
-    bytes_ += term;
-    ends_.push_back(static_cast<std::uint32_t>(bytes_.size()));
+    append(term);
+    end();
   }
   // Builds a term from pieces: append()... then end().
-  void append(std::string_view piece) { bytes_ += piece; }
+  void append(std::string_view piece) { bytes_.insert(bytes_.end(), piece.begin(), piece.end()); }
   void end() { ends_.push_back(static_cast<std::uint32_t>(bytes_.size())); }
+  // Room for `terms` more terms of `bytes` more bytes, in memory advised for
+  // huge pages when large (lists that grow to tens of MB).
+  void make_room(std::size_t terms, std::size_t bytes) {
+    make_room_with_huge_pages(ends_, terms);
+    make_room_with_huge_pages(bytes_, bytes);
+  }
 
  private:
-  std::string bytes_;
+  std::vector<char> bytes_;
   std::vector<std::uint32_t> ends_;
 };
 

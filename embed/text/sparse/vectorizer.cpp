@@ -48,7 +48,8 @@ class RowCounter {
         if (word == static_cast<std::int32_t>(word_ends_.size())) {
           word_terms_.clear();
           analyzer_.word_ngrams(terms_[w], word_terms_);
-          look_up(word_terms_, word_ids_);
+          hash_all(word_terms_);
+          look_up(word_terms_, hashes_.data(), 0, word_terms_.size(), word_ids_);
           word_ends_.push_back(word_ids_.size());
         }
         const std::size_t begin = word ? word_ends_[static_cast<std::size_t>(word) - 1] : 0;
@@ -56,10 +57,54 @@ class RowCounter {
       }
     } else {
       analyzer_.analyze(document, terms_);
+      hash_all(terms_);
       ids_.clear();
-      look_up(terms_, ids_);
+      look_up(terms_, hashes_.data(), 0, terms_.size(), ids_);
       for (std::int32_t id : ids_) tally(id);
     }
+    end_row(sorted);
+  }
+
+  // Appends the row of terms [from, to) of `terms`, already analysed and
+  // hashed (unsorted: for fit, which sorts after giving the final columns).
+  void count_hashed(const TermList& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to) {
+    ids_.clear();
+    look_up(terms, hashes, from, to, ids_);
+    for (std::int32_t id : ids_) tally(id);
+    end_row(false);
+  }
+
+  CountedRows take() {
+    if (adding_) {
+      rows_.df.resize(static_cast<std::size_t>(adding_->size()));
+      rows_.occurrences.resize(rows_.df.size());
+    }
+    return std::move(rows_);
+  }
+
+ private:
+  void hash_all(const TermList& terms) {
+    hashes_.resize(terms.size());
+    for (std::size_t t = 0; t < terms.size(); ++t) hashes_[t] = TermTable::hash(terms[t]);
+  }
+
+  // Appends the ids of terms [from, to) to `ids`, leaving out terms not in the table.
+  void look_up(const TermList& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to,
+               std::vector<std::int32_t>& ids) {
+    // A term's slot is prefetched this many terms before it is looked up:
+    // most distinct terms are rare, so most probes of a large table miss the cache.
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t t = from; t < std::min(from + kAhead, to); ++t) table_.prefetch(hashes[t]);
+    for (std::size_t t = from; t < to; ++t) {
+      if (t + kAhead < to) table_.prefetch(hashes[t + kAhead]);
+      const std::int32_t id = adding_ ? adding_->intern(terms[t], hashes[t]) : table_.find(terms[t], hashes[t]);
+      if (id >= 0) ids.push_back(id);
+    }
+  }
+
+  // Closes the current document's row: its (id, count) entries, and df and
+  // occurrences when adding.
+  void end_row(bool sorted) {
     if (sorted)
       sort_by_small_key(
           seen_.data(), seen_.size(), key_bits(table_.size()), [](std::int32_t id) { return id; }, scratch_);
@@ -75,31 +120,6 @@ class RowCounter {
     }
     seen_.clear();
     rows_.ends.push_back(static_cast<std::int64_t>(rows_.entries.size()));
-  }
-
-  CountedRows take() {
-    if (adding_) {
-      rows_.df.resize(static_cast<std::size_t>(adding_->size()));
-      rows_.occurrences.resize(rows_.df.size());
-    }
-    return std::move(rows_);
-  }
-
- private:
-  // Appends the ids of `terms` to `ids`, leaving out terms not in the table.
-  void look_up(const TermList& terms, std::vector<std::int32_t>& ids) {
-    // A term's slot is prefetched this many terms before it is looked up:
-    // most distinct terms are rare, so most probes of a large table miss the cache.
-    constexpr std::size_t kAhead = 8;
-    const std::size_t count = terms.size();
-    hashes_.resize(count);
-    for (std::size_t t = 0; t < count; ++t) hashes_[t] = TermTable::hash(terms[t]);
-    for (std::size_t t = 0; t < std::min(kAhead, count); ++t) table_.prefetch(hashes_[t]);
-    for (std::size_t t = 0; t < count; ++t) {
-      if (t + kAhead < count) table_.prefetch(hashes_[t + kAhead]);
-      const std::int32_t id = adding_ ? adding_->intern(terms[t], hashes_[t]) : table_.find(terms[t], hashes_[t]);
-      if (id >= 0) ids.push_back(id);
-    }
   }
 
   void tally(std::int32_t id) {
@@ -133,13 +153,7 @@ class RowCounter {
 std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vector<std::string>& documents,
                                       const TermTable* table, std::vector<TermTable>* local_tables) {
   const auto n = static_cast<std::int64_t>(documents.size());
-  std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 16));
-  // Word n-grams are mostly distinct, so per-thread tables of them hold
-  // nearly disjoint terms: merging those (merge_blocks) cost more than the
-  // second thread saved (bench/tfidf, 2 threads: 0.46 s against 0.34 s for
-  // one block), so fit counts them in one block. Lookups (transform) split.
-  const AnalyzerOptions& a = analyzer.options();
-  if (local_tables && a.kind == AnalyzerKind::word && a.ngram_max > 1) blocks = 1;
+  const std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 16));
   std::vector<CountedRows> out(static_cast<std::size_t>(blocks));
   if (local_tables) local_tables->resize(static_cast<std::size_t>(blocks));
   parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
@@ -163,6 +177,16 @@ struct Vocabulary {
   std::vector<std::int64_t> df, occurrences;
 
   std::int32_t size() const { return offsets.back(); }
+  // Called for each shard in order once its table is complete: its ids come
+  // after the previous shards', its counts join df and occurrences.
+  void close_shard(std::size_t s, const std::vector<std::int64_t>& shard_df,
+                   const std::vector<std::int64_t>& shard_occurrences) {
+    EMBED_CHECK(static_cast<std::int64_t>(offsets.back()) + shards[s].size() < std::numeric_limits<std::int32_t>::max(),
+                "more than 2^31 distinct terms");
+    offsets.push_back(offsets.back() + shards[s].size());
+    df.insert(df.end(), shard_df.begin(), shard_df.end());
+    occurrences.insert(occurrences.end(), shard_occurrences.begin(), shard_occurrences.end());
+  }
   std::string_view term(std::int32_t id) const {
     const auto s = static_cast<std::size_t>(std::upper_bound(offsets.begin(), offsets.end(), id) - offsets.begin() - 1);
     return shards[s].term(id - offsets[s]);
@@ -208,14 +232,7 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
       }
     }
   });
-  for (std::size_t s = 0; s < shards; ++s) {
-    EMBED_CHECK(
-        static_cast<std::int64_t>(v.offsets.back()) + v.shards[s].size() < std::numeric_limits<std::int32_t>::max(),
-        "more than 2^31 distinct terms");
-    v.offsets.push_back(v.offsets.back() + v.shards[s].size());
-    v.df.insert(v.df.end(), df[s].begin(), df[s].end());
-    v.occurrences.insert(v.occurrences.end(), occurrences[s].begin(), occurrences[s].end());
-  }
+  for (std::size_t s = 0; s < shards; ++s) v.close_shard(s, df[s], occurrences[s]);
   parallel_for(static_cast<std::int64_t>(blocks.size()), 1, [&](std::int64_t lo, std::int64_t hi) {
     for (auto b = static_cast<std::size_t>(lo); b < static_cast<std::size_t>(hi); ++b) {
       for (std::int32_t i = 0; i < local[b].size(); ++i)
@@ -225,6 +242,96 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
     }
   });
   return v;
+}
+
+// Fit's counting when most terms are distinct (word n-grams) and there are
+// several threads. Per-thread tables would then hold nearly disjoint terms,
+// and merging them (merge_blocks) costs about what counting did. Instead:
+//  1. each thread analyses a block of documents and deals every term, with
+//     its hash, to the term's shard (shard_of), keeping document bounds;
+//  2. each thread counts one shard's terms, block after block, into that
+//     shard's table, one row fragment per document;
+//  3. a document's row is its fragments of all shards, ids offset by shard.
+// Every term is analysed once and interned once.
+struct Counted {
+  Vocabulary vocabulary;
+  std::vector<CountedRows> blocks;  // document order, global ids, rows unsorted
+};
+
+Counted count_by_shard(const Analyzer& analyzer, const std::vector<std::string>& documents, std::size_t shards) {
+  const auto n = static_cast<std::int64_t>(documents.size());
+  const auto blocks = static_cast<std::int64_t>(shards);
+  const auto first_document = [&](std::int64_t b) { return n * b / blocks; };
+  struct Dealt {
+    TermList terms;
+    std::vector<std::uint64_t> hashes;
+    std::vector<std::size_t> ends;  // per document of the block, the end of its terms
+  };
+  std::vector<std::vector<Dealt>> dealt(shards, std::vector<Dealt>(shards));  // [block][shard]
+  parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+    TermList terms;
+    for (auto b = lo; b < hi; ++b) {
+      std::vector<Dealt>& out = dealt[static_cast<std::size_t>(b)];
+      for (auto d = first_document(b); d < first_document(b + 1); ++d) {
+        terms.clear();
+        analyzer.analyze(documents[static_cast<std::size_t>(d)], terms);
+        for (Dealt& to : out) {  // fresh memory in huge pages: 4 KiB page faults cost more than the dealing
+          to.terms.make_room(terms.size(), documents[static_cast<std::size_t>(d)].size() * 2);
+          make_room_with_huge_pages(to.hashes, terms.size());
+        }
+        for (std::size_t t = 0; t < terms.size(); ++t) {
+          const std::uint64_t hash = TermTable::hash(terms[t]);
+          Dealt& to = out[shard_of(hash, shards)];
+          to.terms.add(terms[t]);
+          to.hashes.push_back(hash);
+        }
+        for (Dealt& to : out) to.ends.push_back(to.terms.size());
+      }
+    }
+  });
+  Counted c;
+  Vocabulary& v = c.vocabulary;
+  v.shards.resize(shards);
+  std::vector<CountedRows> fragments(shards);  // per shard, a row per document, shard-local ids
+  parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+    for (auto s = static_cast<std::size_t>(lo); s < static_cast<std::size_t>(hi); ++s) {
+      // Sized up front for a share of the shard's terms: growing by doubling
+      // rehashed every term several times.
+      std::size_t dealt_terms = 0;
+      for (std::size_t b = 0; b < shards; ++b) dealt_terms += dealt[b][s].hashes.size();
+      v.shards[s].reserve(dealt_terms / 4);
+      RowCounter counter(analyzer, v.shards[s], &v.shards[s]);
+      for (std::size_t b = 0; b < shards; ++b) {
+        Dealt& part = dealt[b][s];
+        std::size_t from = 0;
+        for (const std::size_t end : part.ends) {
+          counter.count_hashed(part.terms, part.hashes.data(), from, end);
+          from = end;
+        }
+        part = Dealt{};  // this thread alone reads it
+      }
+      fragments[s] = counter.take();
+    }
+  });
+  for (std::size_t s = 0; s < shards; ++s) v.close_shard(s, fragments[s].df, fragments[s].occurrences);
+  c.blocks.resize(shards);
+  parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+    for (auto b = lo; b < hi; ++b) {
+      CountedRows& rows = c.blocks[static_cast<std::size_t>(b)];
+      for (auto d = first_document(b); d < first_document(b + 1); ++d) {
+        for (std::size_t s = 0; s < shards; ++s) {
+          const CountedRows& f = fragments[s];
+          const auto begin = static_cast<std::size_t>(d ? f.ends[static_cast<std::size_t>(d) - 1] : 0);
+          const auto end = static_cast<std::size_t>(f.ends[static_cast<std::size_t>(d)]);
+          make_room_with_huge_pages(rows.entries, end - begin);
+          for (std::size_t k = begin; k < end; ++k)
+            rows.entries.emplace_back(f.entries[k].first + v.offsets[s], f.entries[k].second);
+        }
+        rows.ends.push_back(static_cast<std::int64_t>(rows.entries.size()));
+      }
+    }
+  });
+  return c;
 }
 
 // A key whose integer order is the byte order of the term's first 8 bytes,
@@ -335,10 +442,20 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   EMBED_CHECK(high >= low, "max_df corresponds to fewer documents ({}) than min_df ({})", high, low);
   const Analyzer analyzer(options.analyzer);
 
-  // 1. Count with block-local ids, then give every distinct term a global id.
-  std::vector<TermTable> local;
-  std::vector<CountedRows> blocks = count_blocks(analyzer, documents, nullptr, &local);
-  Vocabulary global = merge_blocks(local, blocks);
+  // 1. Count, every distinct term under a global id: word n-grams by shard
+  // (mostly distinct), other terms with block-local ids merged afterwards.
+  Counted counted;
+  const AnalyzerOptions& a = analyzer.options();
+  const auto threads = static_cast<std::size_t>(std::min<std::int64_t>(num_threads(), n / 16));
+  if (a.kind == AnalyzerKind::word && a.ngram_max > 1 && threads > 1) {
+    counted = count_by_shard(analyzer, documents, threads);
+  } else {
+    std::vector<TermTable> local;
+    counted.blocks = count_blocks(analyzer, documents, nullptr, &local);
+    counted.vocabulary = merge_blocks(local, counted.blocks);
+  }
+  std::vector<CountedRows>& blocks = counted.blocks;
+  Vocabulary& global = counted.vocabulary;
   EMBED_CHECK(global.size() > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
   const std::vector<std::int64_t>& df = global.df;
 
