@@ -10,8 +10,8 @@ our WordPiece trainers at the same sizes:
 Corpus: a text file (default: the text8 prefix of ../shared/data/corpora,
 else the licence texts of /usr/share/common-licenses), lower-cased a-z
 words, cut into runs of 100 words of which every fifth is held out. Each
-vocabulary segments text by WordPiece's greedy longest match (##
-continuations); a unigram model over its tokens is estimated on the
+vocabulary segments text with our WordPiece encoder (greedy longest
+match, ## continuations); a unigram model over its tokens is estimated on the
 training text's segmentation (add-one smoothing over the vocabulary) and
 scores the held-out segmentation. Prints the log-likelihood per held-out
 word (higher is better) and the tokens per word for each criterion.
@@ -21,6 +21,7 @@ Usage: PYTHONPATH=build/python bench/tokenizers/wordpiece_likelihood.py [--corpu
 import argparse
 import collections
 import glob
+import json
 import math
 import os
 import re
@@ -32,16 +33,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TEXT8 = os.path.join(HERE, "..", "..", "..", "shared", "data", "corpora", "text8_prefix.txt")
 
 
-def segment(word, vocab):
-    out, i = [], 0
-    while i < len(word):
-        j = len(word)
-        while j > i and (word[i:j] if i == 0 else "##" + word[i:j]) not in vocab:
-            j -= 1
-        if j == i:
-            return ["[UNK]"]
-        out.append(word[i:j] if i == 0 else "##" + word[i:j])
-        i = j
+def wordpiece(tokens):
+    """Our WordPiece encoder over a trained vocabulary (greedy longest match,
+    ## continuations, [UNK] for a word it cannot cover)."""
+    model = {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {t: i for i, t in enumerate(tokens)}}
+    return E.parse_tokenizer_json(json.dumps({"model": model, "pre_tokenizer": {"type": "WhitespaceSplit"}}))
+
+
+def segment(tokenizer, words):
+    """The tokens of a list of words, encoded 10,000 words at a time."""
+    out = []
+    for i in range(0, len(words), 10000):
+        out += tokenizer.encode(" ".join(words[i:i + 10000]), False)[1]
     return out
 
 
@@ -73,12 +76,13 @@ def main():
     for size in args.sizes:
         for criterion in ("likelihood", "frequency", "pmi"):
             start = time.perf_counter()
-            vocab = set(E.train_wordpiece(counts, size, 2, criterion)[0])
+            tokens = E.train_wordpiece(counts, size, 2, criterion)[0]
             seconds = time.perf_counter() - start
-            c = collections.Counter(t for w in train for t in segment(w, vocab))
+            tokenizer = wordpiece(tokens)
+            c = collections.Counter(segment(tokenizer, train))
             n = sum(c.values())
-            held_tokens = [t for w in held for t in segment(w, vocab)]
-            ll = sum(math.log((c[t] + 1) / (n + len(vocab))) for t in held_tokens)
+            held_tokens = segment(tokenizer, held)
+            ll = sum(math.log((c[t] + 1) / (n + len(tokens))) for t in held_tokens)
             print(f"| {size} | {criterion} | {ll / len(held):.3f} | {len(held_tokens) / len(held):.2f} "
                   f"| {seconds:.2f} |", flush=True)
 
