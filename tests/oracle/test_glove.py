@@ -124,13 +124,37 @@ def test_loss_falls_every_epoch_on_real_text():
     assert losses[-1] < 0.5 * losses[0], losses
 
 
-def test_same_seed_same_vectors_on_one_thread():
+@pytest.mark.parametrize("threads", [2, 3])
+def test_stratified_epochs_match_reference(threads):
+    # With B threads the pairs are trained stratum by stratum (Gemulla et al.
+    # 2011): stratum k holds the cells (row block t, column block t + k mod B),
+    # block = id mod B. Cells of a stratum touch disjoint parameters, so the
+    # parallel run equals this sequential order exactly (up to float sums).
+    E.set_num_threads(threads)
+    kw = dict(dim=8, window=4, min_count=3, x_max=5.0, alpha=0.75, eta=0.05, seed=7, shuffle=False, invalid_utf8="replace")
+    init = E.train_glove([LEE], epochs=0, **kw)
+    params = [init["word"], init["context"], init["word_bias"], init["context_bias"]]
+    trained = E.train_glove([LEE], epochs=2, **kw)
+    _, rows, cols, x = E.glove_cooccurrences([LEE], window=4, min_count=3, invalid_utf8="replace")
+    order = [i for k in range(threads) for t in range(threads)
+             for i in np.flatnonzero((rows % threads == t) & (cols % threads == (t + k) % threads))]
+    w, c, bw, bc, losses = reference_training(rows[order], cols[order], x[order], params, 2, 5.0, 0.75, 0.05)
+    np.testing.assert_allclose(trained["epoch_loss"], losses, rtol=1e-4)
+    for ours, ref in [(trained["word"], w), (trained["context"], c), (trained["word_bias"], bw),
+                      (trained["context_bias"], bc)]:
+        np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6)
     E.set_num_threads(1)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_same_seed_same_vectors_at_a_thread_count(threads):
+    E.set_num_threads(threads)
     a = E.train_glove([LEE], dim=10, min_count=2, epochs=3, invalid_utf8="replace", seed=5)
     b = E.train_glove([LEE], dim=10, min_count=2, epochs=3, invalid_utf8="replace", seed=5)
     c = E.train_glove([LEE], dim=10, min_count=2, epochs=3, invalid_utf8="replace", seed=6)
     np.testing.assert_array_equal(a["vectors"].vectors, b["vectors"].vectors)
     assert not np.array_equal(a["vectors"].vectors, c["vectors"].vectors)
+    E.set_num_threads(1)
 
 
 def test_bad_input(tmp_path):

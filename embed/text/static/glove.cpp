@@ -48,6 +48,36 @@ struct Pair {
   float log_count, weight;
 };
 
+// The co-occurrences arranged for stratified SGD (Gemulla et al. 2011,
+// "Large-scale matrix factorization with distributed stochastic gradient
+// descent"): words fall into B blocks (id mod B), the pairs into B x B cells
+// by (row block, column block), each cell in the shuffled order. An epoch
+// runs B strata; stratum k trains cells (t, t + k mod B) side by side, one
+// thread each. Cells of a stratum share no word row and no context row, so
+// the threads never race and a seed gives the same vectors at a given thread
+// count (Hogwild, as in glove.c, does not). With one block this is the
+// shuffled order itself.
+struct Strata {
+  std::size_t blocks = 1;
+  std::vector<Pair> pairs;         // cell by cell
+  std::vector<std::size_t> begin;  // cell c is pairs[begin[c], begin[c + 1])
+};
+
+Strata stratify(std::vector<Pair> shuffled, std::size_t blocks) {
+  Strata s;
+  s.blocks = blocks;
+  const auto cell_of = [&](const Pair& p) {
+    return static_cast<std::size_t>(p.row) % blocks * blocks + static_cast<std::size_t>(p.column) % blocks;
+  };
+  s.begin.assign(blocks * blocks + 1, 0);
+  for (const Pair& p : shuffled) ++s.begin[cell_of(p) + 1];
+  for (std::size_t c = 0; c < blocks * blocks; ++c) s.begin[c + 1] += s.begin[c];
+  std::vector<std::size_t> at(s.begin.begin(), s.begin.end() - 1);
+  s.pairs.resize(shuffled.size());
+  for (const Pair& p : shuffled) s.pairs[at[cell_of(p)]++] = p;
+  return s;
+}
+
 class Trainer {
  public:
   Trainer(std::int64_t vocabulary, const GloveOptions& o) : o_(o), d_(o.dim) {
@@ -72,27 +102,31 @@ class Trainer {
     context_bias_sq_.assign(v, 1.0f);
   }
 
-  // One pass over the pairs; returns J / pairs.
-  double epoch(const std::vector<Pair>& pairs, Progress* progress) {
-    const auto n = static_cast<std::int64_t>(pairs.size());
-    const int threads = static_cast<int>(std::clamp<std::int64_t>(num_threads(), 1, std::max<std::int64_t>(n, 1)));
-    std::vector<double> cost(static_cast<std::size_t>(threads), 0.0);
-#pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num();
-      const std::int64_t begin = n * t / threads, end = n * (t + 1) / threads;
-      double local = 0;
-      for (std::int64_t at = begin; at < end; at += kChunk) {
-        if (interrupted()) break;
-        const std::int64_t stop = std::min(end, at + kChunk);
-        for (std::int64_t i = at; i < stop; ++i) local += step(pairs[static_cast<std::size_t>(i)]);
-        if (progress) progress->advance(stop - at);
-      }
-      cost[static_cast<std::size_t>(t)] = local;
+  // One pass over the pairs, arranged by Strata; returns J / pairs.
+  double epoch(const Strata& strata, Progress* progress) {
+    const std::size_t blocks = strata.blocks;
+    std::vector<double> cost(blocks * blocks, 0.0);
+    for (std::size_t k = 0; k < blocks && !interrupted(); ++k) {
+      // Cell (t, t + k mod B) for every t: no two share a word row or a
+      // context row, so the threads never touch the same parameters.
+      parallel_for(static_cast<std::int64_t>(blocks), std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
+        for (auto t = static_cast<std::size_t>(lo); t < static_cast<std::size_t>(hi); ++t) {
+          const std::size_t cell = t * blocks + (t + k) % blocks;
+          const std::size_t begin = strata.begin[cell], end = strata.begin[cell + 1];
+          double local = 0;
+          for (std::size_t at = begin; at < end; at += kChunk) {
+            if (interrupted()) break;
+            const std::size_t stop = std::min(end, at + kChunk);
+            for (std::size_t i = at; i < stop; ++i) local += step(strata.pairs[i]);
+            if (progress) progress->advance(static_cast<std::int64_t>(stop - at));
+          }
+          cost[cell] = local;
+        }
+      });
     }
     double total = 0;
     for (double c : cost) total += c;
-    return n ? total / static_cast<double>(n) : 0.0;
+    return strata.pairs.empty() ? 0.0 : total / static_cast<double>(strata.pairs.size());
   }
 
   void results(GloveResult& r) {
@@ -216,13 +250,15 @@ GloveResult train_glove(const Corpus& corpus, const GloveOptions& o) {
     Generator rng(o.seed ^ 0x5DEECE66DULL);
     for (std::size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng.below(i)]);
   }
+  const auto blocks = static_cast<std::size_t>(std::max(1, num_threads()));
+  const Strata strata = stratify(std::move(pairs), blocks);
   GloveResult r;
   Trainer trainer(static_cast<std::int64_t>(corpus.words.size()), o);
   {
-    Progress progress("GloVe", o.epochs * static_cast<std::int64_t>(pairs.size()), "pairs",
+    Progress progress("GloVe", o.epochs * static_cast<std::int64_t>(strata.pairs.size()), "pairs",
                       Progress::Options{.enabled = o.progress && o.epochs > 0});
     for (std::int64_t e = 0; e < o.epochs; ++e) {
-      r.epoch_loss.push_back(trainer.epoch(pairs, &progress));
+      r.epoch_loss.push_back(trainer.epoch(strata, &progress));
       check_interrupted("GloVe training");
     }
     progress.finish();
@@ -232,7 +268,7 @@ GloveResult train_glove(const Corpus& corpus, const GloveOptions& o) {
   std::vector<float> sum(r.word.size());
   for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = r.word[i] + r.context[i];
   r.vectors = KeyedVectors(corpus.words, std::move(sum), static_cast<std::int64_t>(d));
-  r.cooccurrences = static_cast<std::int64_t>(pairs.size());
+  r.cooccurrences = static_cast<std::int64_t>(strata.pairs.size());
   r.corpus_words = corpus.tokens;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
