@@ -155,3 +155,21 @@ def test_save_and_reload_round_trip(make, name, tmp_path):
     for text, ids in vectors(name):
         assert again.encode(text, False)[0] == ids
         assert again.encode(text)[0] == tok.encode(text)[0]
+
+
+def test_byte_level_offset_trimming_from_the_file():
+    # RoBERTa's post-processor trims offsets by default (trim_offsets true):
+    # "Hello  world" is Hello (0, 5), Ġ (5, 6), Ġworld (6, 12) untrimmed; a
+    # token's leading and trailing Ġ leave its offsets, as Hugging Face does.
+    doc = gpt2_json()
+    assert load(doc).encode("Hello  world", False)[2] == [(0, 5), (5, 6), (6, 12)]
+    doc["post_processor"] = {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0],
+                             "add_prefix_space": False}
+    tok = load(doc)
+    ids, tokens, offsets = tok.encode("Hello  world")
+    assert ids == [0, 15496, 220, 995, 2] and offsets == [(0, 0), (0, 5), (6, 6), (7, 12), (0, 0)]
+    saved = json.loads(E.tokenizer_to_json(tok))
+    assert saved["post_processor"]["type"] == "Sequence"  # ByteLevel (trimming), then the template
+    assert load(saved).encode("Hello  world") == (ids, tokens, offsets)
+    doc["post_processor"]["trim_offsets"] = False
+    assert load(doc).encode("Hello  world")[2] == [(0, 0), (0, 5), (5, 6), (6, 12), (0, 0)]

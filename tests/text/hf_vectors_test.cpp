@@ -169,3 +169,30 @@ TEST(WordPiece, DecoderCleanupComesFromTokenizerJson) {
       embed::text::parse_tokenizer_json(head + R"({"type": "WordPiece", "prefix": "@@", "cleanup": true}})", "test"),
       embed::Unsupported);
 }
+
+TEST(ByteLevel, OffsetTrimmingAsHuggingFace) {
+  // Hugging Face's ByteLevel post-processor with trim_offsets: offsets leave
+  // out a token's leading and trailing "Ġ". GPT-2 splits "Hello  world" into
+  // Hello (0, 5), Ġ (5, 6), Ġworld (6, 12); trimmed: the lone space shrinks
+  // to (6, 6) (one leading and one trailing space) and Ġworld to (7, 12).
+  const std::string gpt2 = kData + "gpt2/";
+  auto tok = embed::text::gpt2_tokenizer(gpt2 + "encoder.json", gpt2 + "vocab.bpe");
+  using Offsets = std::vector<std::pair<std::int64_t, std::int64_t>>;
+  const auto plain = tok.encode("Hello  world", false);
+  EXPECT_EQ(plain.offsets, (Offsets{{0, 5}, {5, 6}, {6, 12}}));
+  tok.set_offset_trimming(embed::text::OffsetTrimming{false});
+  const auto trimmed = tok.encode("Hello  world", false);
+  EXPECT_EQ(trimmed.ids, plain.ids);
+  EXPECT_EQ(trimmed.offsets, (Offsets{{0, 5}, {6, 6}, {7, 12}}));
+  // The space the pre-tokenizer prepends (add_prefix_space) is not in the
+  // input: the first token's offsets already leave it out, and it stays so.
+  auto prefixed = embed::text::gpt2_tokenizer(gpt2 + "encoder.json", gpt2 + "vocab.bpe", true);
+  prefixed.set_offset_trimming(embed::text::OffsetTrimming{true});
+  const auto p = prefixed.encode("Hello world", false);
+  EXPECT_EQ(p.tokens, (std::vector<std::string>{"\xC4\xA0Hello", "\xC4\xA0world"}));
+  EXPECT_EQ(p.offsets, (Offsets{{0, 5}, {6, 11}}));
+  // tokenizer.json: written back as a ByteLevel post-processor that trims.
+  const std::string saved = embed::text::tokenizer_to_json(tok);
+  EXPECT_NE(saved.find(R"("trim_offsets": true)"), std::string::npos);
+  EXPECT_EQ(embed::text::parse_tokenizer_json(saved, "saved").encode("Hello  world", false).offsets, trimmed.offsets);
+}

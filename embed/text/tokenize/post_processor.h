@@ -28,6 +28,16 @@ struct Encoding {
   void truncate(std::size_t n);
 };
 
+// Hugging Face's byte-level offset trimming (post-processor ByteLevel, or
+// RobertaProcessing, with trim_offsets): a token's offsets leave out its
+// leading and trailing spaces ("Ġ", U+0120, in the byte-level alphabet),
+// except one leading space on a sequence's first token when add_prefix_space
+// put it there. Runs on each sequence before the template adds its tokens.
+struct OffsetTrimming {
+  bool add_prefix_space = true;
+  void apply(Encoding& sequence) const;
+};
+
 // A template piece: a special token (with its id) or one of the sequences,
 // each with the type id its tokens get.
 struct TemplatePiece {

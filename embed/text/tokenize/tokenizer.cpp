@@ -71,6 +71,10 @@ Encoding Tokenizer::encode_sequence(std::string_view text, std::int64_t sequence
 }
 
 Encoding Tokenizer::finish(Encoding a, Encoding* b, bool add_special_tokens) const {
+  if (offset_trimming_) {
+    offset_trimming_->apply(a);
+    if (b) offset_trimming_->apply(*b);
+  }
   if (truncation_) truncate(a, b, add_special_tokens ? template_.added_tokens(b != nullptr) : 0, *truncation_);
   Encoding out = add_special_tokens ? template_.apply(std::move(a), b) : TemplateProcessing().apply(std::move(a), b);
   if (padding_ && padding_->length) pad(out, *padding_->length, *padding_);

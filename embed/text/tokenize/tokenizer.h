@@ -29,8 +29,9 @@ class Tokenizer {
  public:
   Tokenizer(std::shared_ptr<Normalizer> normalizer, std::shared_ptr<PreTokenizer> pre_tokenizer,
             std::shared_ptr<Model> model, InvalidUtf8 invalid_utf8 = InvalidUtf8::replace);
-  // Normalize, split, encode; then (unless add_special_tokens is false)
-  // truncate, apply the template, and pad to a fixed length if one is set.
+  // Normalize, split, encode; trim offsets if set; then (unless
+  // add_special_tokens is false) truncate, apply the template, and pad to a
+  // fixed length if one is set.
   Encoding encode(std::string_view text, bool add_special_tokens = true) const;
   Encoding encode_pair(std::string_view a, std::string_view b, bool add_special_tokens = true) const;
   // Texts encoded in parallel (deterministic: each text alone), then padded
@@ -43,12 +44,14 @@ class Tokenizer {
   void set_added_tokens(std::vector<AddedToken> tokens);
   void set_truncation(std::optional<Truncation> t) { truncation_ = t; }
   void set_padding(std::optional<Padding> p) { padding_ = std::move(p); }
+  void set_offset_trimming(std::optional<OffsetTrimming> t) { offset_trimming_ = t; }
   const Model& model() const { return *model_; }
   const std::shared_ptr<Normalizer>& normalizer() const { return normalizer_; }
   const PreTokenizer& pre_tokenizer() const { return *pre_tokenizer_; }
   const TemplateProcessing& template_processing() const { return template_; }
   const std::optional<Truncation>& truncation() const { return truncation_; }
   const std::optional<Padding>& padding() const { return padding_; }
+  const std::optional<OffsetTrimming>& offset_trimming() const { return offset_trimming_; }
   const std::vector<AddedToken>& added_tokens() const { return added_; }
 
  private:
@@ -60,6 +63,7 @@ class Tokenizer {
   TemplateProcessing template_;
   std::optional<Truncation> truncation_;
   std::optional<Padding> padding_;
+  std::optional<OffsetTrimming> offset_trimming_;
   std::shared_ptr<Normalizer> normalizer_;  // may be null
   std::shared_ptr<PreTokenizer> pre_tokenizer_;
   std::shared_ptr<Model> model_;

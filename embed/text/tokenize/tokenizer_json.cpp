@@ -183,7 +183,15 @@ TemplatePiece template_piece(const Reader& r, const json& p, const json& special
 void post_processor_of(const Reader& r, const json& j, Tokenizer& tok) {
   if (j.is_null()) return;
   const std::string type = r.type(j, "post_processor");
-  if (type == "ByteLevel") return;  // offsets trimming only; ids unchanged
+  // ByteLevel only trims offsets (ids unchanged); RobertaProcessing trims too.
+  // Hugging Face's defaults: trim_offsets and add_prefix_space true.
+  if ((type == "ByteLevel" || type == "RobertaProcessing") && r.get_or(j, "trim_offsets", true))
+    tok.set_offset_trimming(OffsetTrimming{r.get_or(j, "add_prefix_space", true)});
+  if (type == "ByteLevel") return;
+  if (type == "Sequence") {  // e.g. [ByteLevel, TemplateProcessing]; trimming always runs before the template
+    for (const json& p : r.at(j, "processors", "post_processor Sequence")) post_processor_of(r, p, tok);
+    return;
+  }
   if (type == "TemplateProcessing") {
     const json& specials = r.at(j, "special_tokens", "post_processor");
     std::vector<TemplatePiece> single, pair;
@@ -413,6 +421,15 @@ std::string tokenizer_to_json(const Tokenizer& tok) {
   j["normalizer"] = tok.normalizer() ? tok.normalizer()->to_json() : json();
   j["pre_tokenizer"] = tok.pre_tokenizer().to_json();
   j["post_processor"] = tok.template_processing().to_json();
+  if (const auto& trim = tok.offset_trimming()) {
+    const json byte_level = {{"type", "ByteLevel"},
+                             {"add_prefix_space", trim->add_prefix_space},
+                             {"trim_offsets", true},
+                             {"use_regex", true}};
+    j["post_processor"] = j["post_processor"].is_null()
+                              ? byte_level
+                              : json{{"type", "Sequence"}, {"processors", {byte_level, j["post_processor"]}}};
+  }
   // Metaspace's text edit is undone by its decoder (Hugging Face keeps the
   // two in step); otherwise the model's decoder.
   const json pre = tok.pre_tokenizer().to_json();
