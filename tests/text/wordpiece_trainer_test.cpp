@@ -66,6 +66,13 @@ TEST(WordPieceTrainer, BadInputIsAnError) {
   EXPECT_EQ(parse_wordpiece_criterion("pmi"), WordPieceCriterion::pmi);
   EXPECT_THROW(train_wordpiece({{"ab", 0}}, options(WordPieceCriterion::likelihood, 10)), embed::InvalidArgument);
   EXPECT_THROW(train_wordpiece({{"ab", 2}}, options(WordPieceCriterion::likelihood, 0)), embed::InvalidArgument);
+  // Ill-formed UTF-8 is spelled as U+FFFD; a special token that is also a
+  // symbol keeps its one id.
+  WordPieceTrainerOptions o = options(WordPieceCriterion::likelihood, 30);
+  o.special_tokens = {"[UNK]", "a"};
+  const auto r = train_wordpiece({{"ab\xFF", 3}, {"abc", 4}, {"a", 2}}, o);
+  EXPECT_EQ(r.vocab.token(1), "a");
+  EXPECT_TRUE(r.vocab.find("##\xEF\xBF\xBD").has_value());
   // Nothing to train on: the special tokens alone.
   EXPECT_EQ(train_wordpiece({}, options(WordPieceCriterion::likelihood, 10)).vocab.size(), 5);
 }

@@ -42,13 +42,13 @@ class LikelihoodTrainer {
     std::vector<std::string> alphabet;
     for (const auto& [text, count] : word_counts) {
       EMBED_CHECK(count > 0, "word '{}' has count {}", text, count);
-      const std::u32string chars = decode_utf8(text).chars;
+      const std::u32string chars = decode_utf8(text).chars;  // ill-formed bytes become U+FFFD, as BPE spells them
       for (std::size_t i = 0; i < chars.size(); ++i) {
         std::string s = i > 0 ? opt_.continuing_prefix : std::string();
         append_utf8(s, chars[i]);
         alphabet.push_back(std::move(s));
       }
-      if (!text.empty()) words_.push_back({text, count, {}});
+      if (!chars.empty()) words_.push_back({encode_utf8(chars), count, {}});
     }
     std::sort(alphabet.begin(), alphabet.end());
     alphabet.erase(std::unique(alphabet.begin(), alphabet.end()), alphabet.end());
@@ -80,6 +80,7 @@ class LikelihoodTrainer {
 
  private:
   std::int32_t add_token(const std::string& s) {
+    if (const auto known = vocab_.find(s)) return static_cast<std::int32_t>(*known);  // a special token spelled so
     const auto id = static_cast<std::int32_t>(vocab_.add(s));
     const bool continuing = s.compare(0, opt_.continuing_prefix.size(), opt_.continuing_prefix) == 0 &&
                             s.size() > opt_.continuing_prefix.size();
