@@ -54,6 +54,7 @@ bench: build
 	./$(BUILD)/bench_core --benchmark_min_time=0.5
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/core/vs_torch.py
 	EMBED_BIN=$(BUILD)/embed /usr/bin/python3 bench/tokenizers/vs_sentencepiece.py
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/tokenizers/wordpiece_likelihood.py
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/tfidf/vs_sklearn.py
 	EMBED_BIN=$(BUILD)/embed /usr/bin/python3 bench/word2vec/vs_gensim_fasttext.py
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/search/vs_faiss_hnswlib.py
