@@ -128,11 +128,33 @@ void Analyzer::analyze(std::string_view document, TermList& out) const {
     char_terms(collapse_white_space(text), out);
 }
 
-void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
-  // Tokens: maximal runs of \w with at least two characters.
-  thread_local std::vector<std::string_view> tokens;
-  thread_local Encoding encoding;
+void Analyzer::words(std::string_view document, std::vector<std::string_view>& tokens) const {
+  thread_local std::string text;
+  const bool ascii = preprocess(document, text);
   tokens.clear();
+  word_tokens(text, ascii, tokens);
+}
+
+void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
+  thread_local std::vector<std::string_view> tokens;
+  tokens.clear();
+  word_tokens(text, ascii, tokens);
+  const std::size_t n_tokens = tokens.size();
+  for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= n_tokens; ++n) {
+    const auto un = static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i + un <= n_tokens; ++i) {
+      for (std::size_t k = 0; k < un; ++k) {
+        if (k) out.append(" ");
+        out.append(tokens[i + k]);
+      }
+      out.end();
+    }
+  }
+}
+
+void Analyzer::word_tokens(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const {
+  // Tokens: maximal runs of \w with at least two characters.
+  thread_local Encoding encoding;
   if (opt_.tokenizer) {
     encoding = opt_.tokenizer->encode(text, /*add_special_tokens=*/false);
     for (const std::string& t : encoding.tokens)
@@ -173,17 +195,6 @@ void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) cons
     std::size_t chars = 1;
     for (std::size_t j = i; j < text.size() && is_word(next_char(text, j)); i = j) ++chars;
     if (chars >= 2) keep(text.substr(start, i - start));
-  }
-  const std::size_t n_tokens = tokens.size();
-  for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= n_tokens; ++n) {
-    const auto un = static_cast<std::size_t>(n);
-    for (std::size_t i = 0; i + un <= n_tokens; ++i) {
-      for (std::size_t k = 0; k < un; ++k) {
-        if (k) out.append(" ");
-        out.append(tokens[i + k]);
-      }
-      out.end();
-    }
   }
 }
 

@@ -95,12 +95,18 @@ class Analyzer {
   // char_wb: the n-grams of one word padded with a space on both sides.
   void word_ngrams(std::string_view word, TermList& out) const;
 
+  // Word unigrams (the terms when kind is word and n-grams are 1-1) as views
+  // into this thread's buffers, valid until its next call: no copies.
+  bool terms_are_words() const { return opt_.kind == AnalyzerKind::word && opt_.ngram_min == 1 && opt_.ngram_max == 1; }
+  void words(std::string_view document, std::vector<std::string_view>& tokens) const;
+
   // The preprocessed document (lowercase, accents), as UTF-8, into `out`
   // (its memory reused); true when the result is all ASCII.
   bool preprocess(std::string_view document, std::string& out) const;
 
  private:
   void word_terms(std::string_view text, bool ascii, TermList& out) const;
+  void word_tokens(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const;
   void char_terms(std::string_view text, TermList& out) const;
 
   AnalyzerOptions opt_;

@@ -55,6 +55,12 @@ class RowCounter {
         const std::size_t begin = word ? word_ends_[static_cast<std::size_t>(word) - 1] : 0;
         for (std::size_t k = begin; k < word_ends_[static_cast<std::size_t>(word)]; ++k) tally(word_ids_[k]);
       }
+    } else if (analyzer_.terms_are_words()) {  // looked up where they lie, not copied
+      analyzer_.words(document, words_of_document_);
+      hash_all(words_of_document_);
+      ids_.clear();
+      look_up(words_of_document_, hashes_.data(), 0, words_of_document_.size(), ids_);
+      for (std::int32_t id : ids_) tally(id);
     } else {
       analyzer_.analyze(document, terms_);
       hash_all(terms_);
@@ -83,13 +89,15 @@ class RowCounter {
   }
 
  private:
-  void hash_all(const TermList& terms) {
+  template <typename Terms>  // TermList or std::vector<std::string_view>
+  void hash_all(const Terms& terms) {
     hashes_.resize(terms.size());
     for (std::size_t t = 0; t < terms.size(); ++t) hashes_[t] = TermTable::hash(terms[t]);
   }
 
   // Appends the ids of terms [from, to) to `ids`, leaving out terms not in the table.
-  void look_up(const TermList& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to,
+  template <typename Terms>
+  void look_up(const Terms& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to,
                std::vector<std::int32_t>& ids) {
     // A term's slot is prefetched this many terms before it is looked up:
     // most distinct terms are rare, so most probes of a large table miss the cache.
@@ -139,6 +147,7 @@ class RowCounter {
   TermTable* adding_;
   CountedRows rows_;
   TermList terms_, word_terms_;
+  std::vector<std::string_view> words_of_document_;
   std::vector<std::uint64_t> hashes_;
   std::vector<std::int32_t> ids_, tally_, seen_, scratch_;  // tally_ by id, zero between documents
   // Per-word analysis (char_wb): word id -> its term ids, word_ids_[word_ends_[w-1], word_ends_[w]).
