@@ -58,15 +58,11 @@ class RowCounter {
     } else if (analyzer_.terms_are_words()) {  // looked up where they lie, not copied
       analyzer_.words(document, words_of_document_);
       hash_all(words_of_document_);
-      ids_.clear();
-      look_up(words_of_document_, hashes_.data(), 0, words_of_document_.size(), ids_);
-      for (std::int32_t id : ids_) tally(id);
+      tally_all(words_of_document_, hashes_.data(), 0, words_of_document_.size());
     } else {
       analyzer_.analyze(document, terms_);
       hash_all(terms_);
-      ids_.clear();
-      look_up(terms_, hashes_.data(), 0, terms_.size(), ids_);
-      for (std::int32_t id : ids_) tally(id);
+      tally_all(terms_, hashes_.data(), 0, terms_.size());
     }
     end_row(sorted);
   }
@@ -74,9 +70,7 @@ class RowCounter {
   // Appends the row of terms [from, to) of `terms`, already analysed and
   // hashed (unsorted: for fit, which sorts after giving the final columns).
   void count_hashed(const TermList& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to) {
-    ids_.clear();
-    look_up(terms, hashes, from, to, ids_);
-    for (std::int32_t id : ids_) tally(id);
+    tally_all(terms, hashes, from, to);
     end_row(false);
   }
 
@@ -108,6 +102,14 @@ class RowCounter {
       const std::int32_t id = adding_ ? adding_->intern(terms[t], hashes[t]) : table_.find(terms[t], hashes[t]);
       if (id >= 0) ids.push_back(id);
     }
+  }
+
+  // Counts terms [from, to) into the current document's row.
+  template <typename Terms>
+  void tally_all(const Terms& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to) {
+    ids_.clear();
+    look_up(terms, hashes, from, to, ids_);
+    for (std::int32_t id : ids_) tally(id);
   }
 
   // Closes the current document's row: its (id, count) entries, and df and
