@@ -77,6 +77,11 @@ std::vector<std::pair<std::string, std::int64_t>> count_words(const std::vector<
 
 namespace {
 
+// Every trainer's budget: a vocabulary to fill and a least count to merge.
+void check_budget(std::int64_t vocab_size, std::int64_t min_frequency) {
+  EMBED_CHECK(vocab_size > 0 && min_frequency >= 1, "training needs vocab_size > 0 and min_frequency >= 1");
+}
+
 // What the BPE and WordPiece trainers share: how words are spelled and how
 // the next pair is chosen.
 struct MergeSpec {
@@ -90,7 +95,7 @@ struct MergeSpec {
 
 BpeTrainerResult train_merges(const std::vector<std::pair<std::string, std::int64_t>>& word_counts,
                               const MergeSpec& opt) {
-  EMBED_CHECK(opt.vocab_size > 0 && opt.min_frequency >= 1, "training needs vocab_size > 0 and min_frequency >= 1");
+  check_budget(opt.vocab_size, opt.min_frequency);
   BpeTrainerResult result;
   Vocab& vocab = result.vocab;
   for (const std::string& s : opt.special_tokens) vocab.add(s);
@@ -313,7 +318,7 @@ BpeTrainerResult train_bpe(const std::vector<std::pair<std::string, std::int64_t
 
 Vocab train_characters(const std::vector<std::pair<std::string, std::int64_t>>& word_counts, std::int64_t vocab_size,
                        std::int64_t min_frequency, const std::vector<std::string>& special_tokens) {
-  EMBED_CHECK(vocab_size > 0 && min_frequency >= 1, "training needs vocab_size > 0 and min_frequency >= 1");
+  check_budget(vocab_size, min_frequency);
   std::map<char32_t, std::int64_t> counts;
   for (const auto& [word, count] : word_counts)
     for (const char32_t c : decode_utf8(word).chars) counts[c] += count;
@@ -332,7 +337,7 @@ BpeTrainerResult train_wordpiece(const std::vector<std::pair<std::string, std::i
                                  const WordPieceTrainerOptions& o) {
   EMBED_CHECK(!o.continuing_prefix.empty(), "WordPiece training needs a continuation prefix");
   if (o.criterion == WordPieceCriterion::likelihood) {
-    EMBED_CHECK(o.vocab_size > 0 && o.min_frequency >= 1, "training needs vocab_size > 0 and min_frequency >= 1");
+    check_budget(o.vocab_size, o.min_frequency);
     return train_wordpiece_by_likelihood(words, o);
   }
   return train_merges(words, {o.vocab_size, o.min_frequency, "", o.continuing_prefix, o.special_tokens,
