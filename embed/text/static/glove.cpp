@@ -66,6 +66,11 @@ struct Strata {
 Strata stratify(std::vector<Pair> shuffled, std::size_t blocks) {
   Strata s;
   s.blocks = blocks;
+  if (blocks == 1) {  // one cell: the shuffled order as it is, without a second copy
+    s.pairs = std::move(shuffled);
+    s.begin = {0, s.pairs.size()};
+    return s;
+  }
   const auto cell_of = [&](const Pair& p) {
     return static_cast<std::size_t>(p.row) % blocks * blocks + static_cast<std::size_t>(p.column) % blocks;
   };
