@@ -53,22 +53,21 @@ Encoding TemplateProcessing::apply(Encoding a, const Encoding* b) const {
 
 void OffsetTrimming::apply(Encoding& sequence) const {
   // A space is "Ġ" (2 bytes) or an ASCII white-space byte; either stands for
-  // one byte of the input.
-  const auto space_at = [](std::string_view t, std::size_t at) -> std::size_t {
-    if (t.compare(at, 2, "\xC4\xA0") == 0) return 2;
-    return at < t.size() && (t[at] == ' ' || (t[at] >= '\t' && t[at] <= '\r')) ? 1 : 0;
-  };
-  const auto space_before = [](std::string_view t, std::size_t end) -> std::size_t {
-    if (end >= 2 && t.compare(end - 2, 2, "\xC4\xA0") == 0) return 2;
-    return end >= 1 && (t[end - 1] == ' ' || (t[end - 1] >= '\t' && t[end - 1] <= '\r')) ? 1 : 0;
+  // one byte of the input. Its length in bytes at the start (or, from_end,
+  // the end) of t; 0 if there is none.
+  constexpr std::string_view kSpace = "\xC4\xA0";
+  const auto space = [&](std::string_view t, bool from_end) -> std::size_t {
+    if (from_end ? t.ends_with(kSpace) : t.starts_with(kSpace)) return 2;
+    const char c = t.empty() ? 'x' : from_end ? t.back() : t.front();
+    return c == ' ' || (c >= '\t' && c <= '\r') ? 1 : 0;
   };
   for (std::size_t i = 0; i < sequence.size(); ++i) {
     const std::string_view t = sequence.tokens[i];
     std::int64_t leading = 0, trailing = 0;
     std::size_t at = 0, end = t.size();
-    for (std::size_t n; at < t.size() && (n = space_at(t, at)) > 0; at += n) ++leading;
+    for (std::size_t n; (n = space(t.substr(at), false)) > 0; at += n) ++leading;
     // Counted from each end separately: a token of spaces only counts them twice, as in Hugging Face.
-    for (std::size_t n; end > 0 && (n = space_before(t, end)) > 0; end -= n) ++trailing;
+    for (std::size_t n; (n = space(t.substr(0, end), true)) > 0; end -= n) ++trailing;
     auto& [start, stop] = sequence.offsets[i];
     if (leading > 0) {
       if ((i == 0 || start == 0) && add_prefix_space && leading == 1) leading = 0;  // the space it added

@@ -152,7 +152,7 @@ class LikelihoodTrainer {
 
   // Change in Σ_t c_t ln c_t, the count-dependent part of the log-likelihood,
   // when c_ab occurrences of (a, b) become one token each; the change of the
-  // normaliser N ln N is added in score().
+  // normaliser N ln N is normaliser_gain().
   double count_gain(std::size_t p) const {
     const auto [a, b] = pairs_[p];
     const std::int64_t c = pair_count_[p], ca = token_count_[static_cast<std::size_t>(a)];
