@@ -171,10 +171,25 @@ TEST(TermTable, TellsApartTermsSharingLengthAndFirstEightBytes) {
   for (std::size_t i = 0; i < terms.size(); ++i) {
     EXPECT_EQ(t.find(terms[i]), static_cast<std::int32_t>(i));
     EXPECT_EQ(t.term(static_cast<std::int32_t>(i)), terms[i]);
-    EXPECT_EQ(t.hash_of(static_cast<std::int32_t>(i)), TermTable::hash(terms[i]));
+    EXPECT_EQ(t.key_of(static_cast<std::int32_t>(i)).hash, TermTable::hash(terms[i]));
   }
   EXPECT_EQ(t.find("abcdefgh3"), -1);
   EXPECT_EQ(t.find(std::string("abc\0\0", 5)), -1);
+}
+
+TEST(TermTable, PaddedKeyIsTheKeyWhateverFollowsTheTerm) {
+  // padded_key reads 8 bytes from the term's start; the bytes past its end
+  // (here not zero) must not change the key.
+  const std::string buffer = "ab\0cdefghijklmnopqrstuvwxyz0123456789";
+  for (std::size_t at = 0; at < 3; ++at) {
+    for (std::size_t n = 0; at + n + 8 <= buffer.size(); ++n) {
+      const std::string_view term = std::string_view(buffer).substr(at, n);
+      const TermTable::Key padded = TermTable::padded_key(term), plain = TermTable::key(term);
+      EXPECT_EQ(padded.hash, plain.hash) << at << " " << n;
+      EXPECT_EQ(padded.prefix, plain.prefix) << at << " " << n;
+    }
+  }
+  EXPECT_NE(TermTable::hash("ab"), TermTable::hash(std::string("ab\0", 3)));  // the length is hashed too
 }
 
 TEST(RadixSort, MatchesStdSortOnLongAndShortRows) {

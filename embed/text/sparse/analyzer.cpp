@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "embed/core/error.h"
 #include "embed/text/tokenize/tokenizer.h"
@@ -14,14 +17,18 @@ namespace embed::text {
 namespace {
 
 // Copies an ASCII document into `out`, lower-cased if asked; false (and
-// `out` unspecified) when the document holds a non-ASCII byte.
+// `out` unspecified) when the document holds a non-ASCII byte. (Raw
+// pointers, so that the compiler vectorises the loop.)
 bool copy_ascii(std::string_view s, bool lowercase, std::string& out) {
   out.resize(s.size());
+  const auto* from = reinterpret_cast<const unsigned char*>(s.data());
+  auto* to = reinterpret_cast<unsigned char*>(out.data());
+  const unsigned char shift = lowercase ? 32 : 0;
   unsigned char any_high = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
+    const unsigned char c = from[i];
     any_high |= c;
-    out[i] = static_cast<char>(lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+    to[i] = static_cast<unsigned char>(c + (c >= 'A' && c <= 'Z' ? shift : 0));
   }
   return any_high < 0x80;
 }
@@ -33,6 +40,32 @@ constexpr std::array<bool, 128> kAsciiWord = [] {
     t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   return t;
 }();
+
+// Bit i set when byte p[i] (ASCII) is \w, for i < len <= 64. Vector
+// compares where the build targets AVX-512 or AVX2, else a loop.
+std::uint64_t ascii_word_mask(const unsigned char* p, std::size_t len) {
+#if defined(__AVX2__)
+  if (len == 64) {
+    const auto mask32 = [](const unsigned char* q) {
+      const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+      // x <= k (unsigned) as max(x, k) == k.
+      const auto at_most = [](__m256i x, char k) {
+        return _mm256_cmpeq_epi8(_mm256_max_epu8(x, _mm256_set1_epi8(k)), _mm256_set1_epi8(k));
+      };
+      const __m256i letter =
+          at_most(_mm256_sub_epi8(_mm256_or_si256(c, _mm256_set1_epi8(0x20)), _mm256_set1_epi8('a')), 25);
+      const __m256i digit = at_most(_mm256_sub_epi8(c, _mm256_set1_epi8('0')), 9);
+      const __m256i underscore = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('_'));
+      return static_cast<std::uint32_t>(
+          _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(letter, digit), underscore)));
+    };
+    return mask32(p) | std::uint64_t{mask32(p + 32)} << 32;
+  }
+#endif
+  std::uint64_t m = 0;
+  for (std::size_t i = 0; i < len; ++i) m |= std::uint64_t{kAsciiWord[p[i]]} << i;
+  return m;
+}
 
 // Decodes the character at s[i] of well-formed UTF-8 (text this file produced).
 char32_t next_char(std::string_view s, std::size_t& i) {
@@ -131,8 +164,10 @@ void Analyzer::analyze(std::string_view document, TermList& out) const {
 void Analyzer::words(std::string_view document, std::vector<std::string_view>& tokens) const {
   thread_local std::string text;
   const bool ascii = preprocess(document, text);
+  const std::size_t n = text.size();
+  text.append(kWordPadding, '\0');  // the padding words() promises after every token
   tokens.clear();
-  word_tokens(text, ascii, tokens);
+  word_tokens(std::string_view(text).substr(0, n), ascii, tokens);
 }
 
 void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
@@ -153,49 +188,57 @@ void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) cons
 }
 
 void Analyzer::word_tokens(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const {
-  // Tokens: maximal runs of \w with at least two characters.
+  const std::size_t first = tokens.size();
   thread_local Encoding encoding;
   if (opt_.tokenizer) {
     encoding = opt_.tokenizer->encode(text, /*add_special_tokens=*/false);
-    for (const std::string& t : encoding.tokens)
-      if (stop_.empty() || !stop_.contains(t)) tokens.emplace_back(t);
-  }
-  const auto keep = [&](std::string_view token) {
-    if (stop_.empty() || !stop_.contains(token)) tokens.push_back(token);
-  };
-  if (!opt_.tokenizer && ascii) {  // byte = character
-    // Classify every byte into a bitmap first (no branches), then jump from
-    // word edge to word edge by counting zero bits: a byte-by-byte loop
-    // mispredicted the end of nearly every word.
+    tokens.insert(tokens.end(), encoding.tokens.begin(), encoding.tokens.end());
+  } else if (ascii) {  // byte = character
+    // Tokens: maximal runs of \w with at least two characters. Classify
+    // every byte into a bitmap of \w, then take the run starts (a 1 after a
+    // 0) and ends (a 0 after a 1) of each word of bits with bit tricks, and
+    // pair them: no branch per byte, and none per token but the loops over
+    // set bits. A byte-by-byte loop mispredicted the end of nearly every word.
     thread_local std::vector<std::uint64_t> bits;
-    const std::size_t n = text.size();
-    bits.assign((n + 63) / 64, 0);
+    thread_local std::vector<std::size_t> starts, ends;
+    const std::size_t n = text.size(), words = (n + 63) / 64;
+    bits.resize(words + 1);
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    for (std::size_t i = 0; i < n; ++i) bits[i / 64] |= std::uint64_t{kAsciiWord[p[i]]} << (i % 64);
-    // The first position >= from whose bit is `set` (n when none).
-    const auto next = [&](std::size_t from, bool set) {
-      std::size_t w = from / 64;
-      if (w >= bits.size()) return n;
-      std::uint64_t m = (set ? bits[w] : ~bits[w]) & (~std::uint64_t{0} << (from % 64));
-      while (m == 0) {
-        if (++w >= bits.size()) return n;
-        m = set ? bits[w] : ~bits[w];
-      }
-      return std::min(n, w * 64 + static_cast<std::size_t>(std::countr_zero(m)));
-    };
-    for (std::size_t start = next(0, true); start < n;) {
-      const std::size_t end = next(start, false);
-      if (end - start >= 2) keep(text.substr(start, end - start));
-      start = next(end, true);
+    for (std::size_t w = 0; w < words; ++w)
+      bits[w] = ascii_word_mask(p + 64 * w, std::min<std::size_t>(64, n - 64 * w));
+    bits[words] = 0;                  // closes a run that reaches the end of the text
+    if (starts.size() < n / 2 + 1) {  // room for every run: at most one per two bytes
+      starts.resize(n / 2 + 1);
+      ends.resize(n / 2 + 1);
+    }
+    std::size_t runs = 0, closed = 0;
+    std::uint64_t carry = 0;  // the last bit of the previous word
+    for (std::size_t w = 0; w <= words; ++w) {
+      const std::uint64_t b = bits[w], before = b << 1 | carry;  // bit i: byte i-1 is \w
+      carry = b >> 63;
+      for (std::uint64_t m = b & ~before; m; m &= m - 1) starts[runs++] = 64 * w + std::countr_zero(m);
+      for (std::uint64_t m = ~b & before; m; m &= m - 1) ends[closed++] = 64 * w + std::countr_zero(m);
+    }
+    tokens.resize(first + runs);
+    std::size_t kept = first;
+    for (std::size_t r = 0; r < runs; ++r) {  // written always, kept when two bytes or more
+      tokens[kept] = text.substr(starts[r], ends[r] - starts[r]);
+      kept += ends[r] - starts[r] >= 2;
+    }
+    tokens.resize(kept);
+  } else {
+    for (std::size_t i = 0; i < text.size();) {
+      const std::size_t start = i;
+      if (!is_word(next_char(text, i))) continue;
+      std::size_t chars = 1;
+      for (std::size_t j = i; j < text.size() && is_word(next_char(text, j)); i = j) ++chars;
+      if (chars >= 2) tokens.push_back(text.substr(start, i - start));
     }
   }
-  for (std::size_t i = 0; !opt_.tokenizer && !ascii && i < text.size();) {
-    const std::size_t start = i;
-    if (!is_word(next_char(text, i))) continue;
-    std::size_t chars = 1;
-    for (std::size_t j = i; j < text.size() && is_word(next_char(text, j)); i = j) ++chars;
-    if (chars >= 2) keep(text.substr(start, i - start));
-  }
+  if (!stop_.empty())
+    tokens.erase(std::remove_if(tokens.begin() + static_cast<std::ptrdiff_t>(first), tokens.end(),
+                                [&](std::string_view t) { return stop_.contains(t); }),
+                 tokens.end());
 }
 
 void Analyzer::char_terms(std::string_view text, TermList& out) const {

@@ -96,9 +96,12 @@ class Analyzer {
   void word_ngrams(std::string_view word, TermList& out) const;
 
   // Word unigrams (the terms when kind is word and n-grams are 1-1) as views
-  // into this thread's buffers, valid until its next call: no copies.
+  // into this thread's buffers, valid until its next call: no copies. At
+  // least kWordPadding readable bytes follow each view's first byte in its
+  // buffer (for TermTable::padded_key).
   bool terms_are_words() const { return opt_.kind == AnalyzerKind::word && opt_.ngram_min == 1 && opt_.ngram_max == 1; }
   void words(std::string_view document, std::vector<std::string_view>& tokens) const;
+  static constexpr std::size_t kWordPadding = 8;
 
   // The preprocessed document (lowercase, accents), as UTF-8, into `out`
   // (its memory reused); true when the result is all ASCII.

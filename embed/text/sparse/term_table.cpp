@@ -1,6 +1,7 @@
 #include "embed/text/sparse/term_table.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -11,8 +12,25 @@ namespace embed::text {
 
 namespace {
 
-// Little-endian load of up to 8 bytes, zero-padded (inline: no memcpy call of variable size).
+// Little-endian load of n < 8 bytes, zero-padded. On little-endian machines
+// two overlapping loads cover the bytes (overlapping bytes OR into
+// themselves), so words of 2-7 bytes cost two loads and a shift instead of a
+// loop per byte.
 inline std::uint64_t load_tail(const char* p, std::size_t n) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n >= 4) {
+      std::uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      return lo | std::uint64_t{hi} << (8 * (n - 4));
+    }
+    if (n >= 2) {
+      std::uint16_t lo, hi;
+      std::memcpy(&lo, p, 2);
+      std::memcpy(&hi, p + n - 2, 2);
+      return lo | std::uint64_t{hi} << (8 * (n - 2));
+    }
+  }
   std::uint64_t w = 0;
   for (std::size_t k = 0; k < n; ++k) w |= std::uint64_t{static_cast<unsigned char>(p[k])} << (8 * k);
   return w;
@@ -33,33 +51,46 @@ std::uint32_t clamped_length(std::string_view s) {
 
 }  // namespace
 
-// 8-byte words folded by multiply-xorshift, then the splitmix64 finaliser so
-// that the low bits (the slot index) are well mixed.
-std::uint64_t TermTable::hash(std::string_view s) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
+std::uint64_t TermTable::prefix_of(std::string_view term) { return first_bytes(term); }
+
+// The first 8 bytes (zero-padded), then each further 8, folded by
+// multiply-xorshift; then the splitmix64 finaliser so that the low bits (the
+// slot index) are well mixed. A term of up to 8 bytes is hashed from its
+// prefix alone, without a branch on its length.
+TermTable::Key TermTable::key_from_prefix(std::string_view s, std::uint64_t prefix) {
+  std::uint64_t h = (0x9E3779B97F4A7C15ull ^ s.size() ^ prefix) * 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 29;
+  for (std::size_t i = 8; i < s.size(); i += 8) {
     std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
+    if (i + 8 <= s.size())
+      std::memcpy(&w, s.data() + i, 8);
+    else
+      w = load_tail(s.data() + i, s.size() - i);
     h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 29;
   }
-  if (i < s.size()) h = (h ^ load_tail(s.data() + i, s.size() - i)) * 0xBF58476D1CE4E5B9ull;
   h ^= h >> 30;
   h *= 0xBF58476D1CE4E5B9ull;
   h ^= h >> 27;
   h *= 0x94D049BB133111EBull;
-  return h ^ (h >> 31);
+  return Key{h ^ (h >> 31), prefix};
 }
 
-std::size_t TermTable::probe(std::string_view term, std::uint64_t hash) const {
+TermTable::Key TermTable::padded_key(std::string_view term) {
+  if constexpr (std::endian::native != std::endian::little) return key(term);
+  std::uint64_t w;
+  std::memcpy(&w, term.data(), 8);  // the caller vouches for 8 readable bytes
+  const std::uint64_t keep = term.size() >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * term.size())) - 1;
+  return key_from_prefix(term, w & keep);
+}
+
+std::size_t TermTable::probe(std::string_view term, Key key) const {
   const std::size_t mask = slots_.size() - 1;
   const std::uint32_t length = clamped_length(term);
-  const std::uint64_t prefix = first_bytes(term);
-  for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+  for (std::size_t at = key.hash & mask;; at = (at + 1) & mask) {
     const Slot& s = slots_[at];
     if (s.id < 0) return at;
-    if (s.length == length && s.prefix == prefix && (term.size() <= 8 || this->term(s.id) == term)) return at;
+    if (s.length == length && s.prefix == key.prefix && (term.size() <= 8 || this->term(s.id) == term)) return at;
   }
 }
 
@@ -81,9 +112,9 @@ void TermTable::reserve(std::size_t terms) {
 
 void TermTable::grow() { reserve(std::max<std::size_t>(16, ends_.size() * 2)); }
 
-std::int32_t TermTable::intern(std::string_view term, std::uint64_t hash) {
+std::int32_t TermTable::intern(std::string_view term, Key key) {
   if (2 * (ends_.size() + 1) > slots_.size()) grow();
-  Slot& s = slots_[probe(term, hash)];
+  Slot& s = slots_[probe(term, key)];
   if (s.id >= 0) return s.id;
   EMBED_CHECK(ends_.size() < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
               "more than 2^31 distinct terms");
@@ -92,14 +123,14 @@ std::int32_t TermTable::intern(std::string_view term, std::uint64_t hash) {
   make_room_with_huge_pages(ends_, 1);
   ends_.push_back(arena_.size());
   make_room_with_huge_pages(hashes_, 1);
-  hashes_.push_back(hash);
-  s = Slot{clamped_length(term), static_cast<std::int32_t>(ends_.size() - 1), first_bytes(term)};
+  hashes_.push_back(key.hash);
+  s = Slot{clamped_length(term), static_cast<std::int32_t>(ends_.size() - 1), key.prefix};
   return s.id;
 }
 
-std::int32_t TermTable::find(std::string_view term, std::uint64_t hash) const {
+std::int32_t TermTable::find(std::string_view term, Key key) const {
   if (slots_.empty()) return -1;
-  return slots_[probe(term, hash)].id;
+  return slots_[probe(term, key)].id;
 }
 
 }  // namespace embed::text

@@ -16,13 +16,25 @@ namespace embed::text {
 
 class TermTable {
  public:
+  // What the table looks a term up by: its hash, and its first 8 bytes
+  // (zero-padded), which each slot keeps so that short terms compare there.
+  struct Key {
+    std::uint64_t hash, prefix;
+  };
+  static Key key(std::string_view term) { return key_from_prefix(term, prefix_of(term)); }
+  // The same for a term followed in memory by at least 8 readable bytes (a
+  // view into a padded buffer): one masked load instead of a branch on its length.
+  static Key padded_key(std::string_view term);
+  // The key of the term with this id.
+  Key key_of(std::int32_t id) const { return Key{hashes_[static_cast<std::size_t>(id)], prefix_of(term(id))}; }
+
   // The id of `term`, adding it with the next id (= size()) if new.
-  std::int32_t intern(std::string_view term) { return intern(term, hash(term)); }
-  // The same with the term's hash() already computed.
-  std::int32_t intern(std::string_view term, std::uint64_t hash);
+  std::int32_t intern(std::string_view term) { return intern(term, key(term)); }
+  // The same with the term's key already computed.
+  std::int32_t intern(std::string_view term, Key key);
   // The id of `term`, or -1.
-  std::int32_t find(std::string_view term) const { return find(term, hash(term)); }
-  std::int32_t find(std::string_view term, std::uint64_t hash) const;
+  std::int32_t find(std::string_view term) const { return find(term, key(term)); }
+  std::int32_t find(std::string_view term, Key key) const;
   // Starts loading the slot where a term of this hash is looked up first:
   // issued a few terms ahead, it hides the cache miss of a large table.
   void prefetch(std::uint64_t hash) const {
@@ -33,11 +45,10 @@ class TermTable {
     const std::uint64_t b = id ? ends_[static_cast<std::size_t>(id) - 1] : 0;
     return std::string_view(arena_.data() + b, ends_[static_cast<std::size_t>(id)] - b);
   }
-  std::uint64_t hash_of(std::int32_t id) const { return hashes_[static_cast<std::size_t>(id)]; }
   void reserve(std::size_t terms);
 
   // The 64-bit hash the table uses (stable within a process).
-  static std::uint64_t hash(std::string_view term);
+  static std::uint64_t hash(std::string_view term) { return key(term).hash; }
 
  private:
   struct Slot {
@@ -45,7 +56,9 @@ class TermTable {
     std::int32_t id = -1;      // -1: empty
     std::uint64_t prefix = 0;  // the term's first 8 bytes, zero-padded
   };
-  std::size_t probe(std::string_view term, std::uint64_t hash) const;  // the slot holding term, or the empty one
+  static std::uint64_t prefix_of(std::string_view term);
+  static Key key_from_prefix(std::string_view term, std::uint64_t prefix);
+  std::size_t probe(std::string_view term, Key key) const;  // the slot holding term, or the empty one
   void grow();
 
   std::vector<Slot> slots_;

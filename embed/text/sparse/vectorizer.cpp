@@ -48,8 +48,8 @@ class RowCounter {
         if (word == static_cast<std::int32_t>(word_ends_.size())) {
           word_terms_.clear();
           analyzer_.word_ngrams(terms_[w], word_terms_);
-          hash_all(word_terms_);
-          look_up(word_terms_, hashes_.data(), 0, word_terms_.size(), word_ids_);
+          key_all(word_terms_);
+          look_up(word_terms_, keys_.data(), 0, word_terms_.size(), word_ids_);
           word_ends_.push_back(word_ids_.size());
         }
         const std::size_t begin = word ? word_ends_[static_cast<std::size_t>(word) - 1] : 0;
@@ -57,20 +57,21 @@ class RowCounter {
       }
     } else if (analyzer_.terms_are_words()) {  // looked up where they lie, not copied
       analyzer_.words(document, words_of_document_);
-      hash_all(words_of_document_);
-      tally_all(words_of_document_, hashes_.data(), 0, words_of_document_.size());
+      keys_.resize(words_of_document_.size());
+      for (std::size_t t = 0; t < keys_.size(); ++t) keys_[t] = TermTable::padded_key(words_of_document_[t]);
+      tally_all(words_of_document_, keys_.data(), 0, words_of_document_.size());
     } else {
       analyzer_.analyze(document, terms_);
-      hash_all(terms_);
-      tally_all(terms_, hashes_.data(), 0, terms_.size());
+      key_all(terms_);
+      tally_all(terms_, keys_.data(), 0, terms_.size());
     }
     end_row(sorted);
   }
 
   // Appends the row of terms [from, to) of `terms`, already analysed and
-  // hashed (unsorted: for fit, which sorts after giving the final columns).
-  void count_hashed(const TermList& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to) {
-    tally_all(terms, hashes, from, to);
+  // keyed (unsorted: for fit, which sorts after giving the final columns).
+  void count_keyed(const TermList& terms, const TermTable::Key* keys, std::size_t from, std::size_t to) {
+    tally_all(terms, keys, from, to);
     end_row(false);
   }
 
@@ -83,32 +84,31 @@ class RowCounter {
   }
 
  private:
-  template <typename Terms>  // TermList or std::vector<std::string_view>
-  void hash_all(const Terms& terms) {
-    hashes_.resize(terms.size());
-    for (std::size_t t = 0; t < terms.size(); ++t) hashes_[t] = TermTable::hash(terms[t]);
+  void key_all(const TermList& terms) {
+    keys_.resize(terms.size());
+    for (std::size_t t = 0; t < terms.size(); ++t) keys_[t] = TermTable::key(terms[t]);
   }
 
   // Appends the ids of terms [from, to) to `ids`, leaving out terms not in the table.
   template <typename Terms>
-  void look_up(const Terms& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to,
+  void look_up(const Terms& terms, const TermTable::Key* keys, std::size_t from, std::size_t to,
                std::vector<std::int32_t>& ids) {
     // A term's slot is prefetched this many terms before it is looked up:
     // most distinct terms are rare, so most probes of a large table miss the cache.
     constexpr std::size_t kAhead = 8;
-    for (std::size_t t = from; t < std::min(from + kAhead, to); ++t) table_.prefetch(hashes[t]);
+    for (std::size_t t = from; t < std::min(from + kAhead, to); ++t) table_.prefetch(keys[t].hash);
     for (std::size_t t = from; t < to; ++t) {
-      if (t + kAhead < to) table_.prefetch(hashes[t + kAhead]);
-      const std::int32_t id = adding_ ? adding_->intern(terms[t], hashes[t]) : table_.find(terms[t], hashes[t]);
+      if (t + kAhead < to) table_.prefetch(keys[t + kAhead].hash);
+      const std::int32_t id = adding_ ? adding_->intern(terms[t], keys[t]) : table_.find(terms[t], keys[t]);
       if (id >= 0) ids.push_back(id);
     }
   }
 
   // Counts terms [from, to) into the current document's row.
   template <typename Terms>
-  void tally_all(const Terms& terms, const std::uint64_t* hashes, std::size_t from, std::size_t to) {
+  void tally_all(const Terms& terms, const TermTable::Key* keys, std::size_t from, std::size_t to) {
     ids_.clear();
-    look_up(terms, hashes, from, to, ids_);
+    look_up(terms, keys, from, to, ids_);
     for (std::int32_t id : ids_) tally(id);
   }
 
@@ -150,7 +150,7 @@ class RowCounter {
   CountedRows rows_;
   TermList terms_, word_terms_;
   std::vector<std::string_view> words_of_document_;
-  std::vector<std::uint64_t> hashes_;
+  std::vector<TermTable::Key> keys_;
   std::vector<std::int32_t> ids_, tally_, seen_, scratch_;  // tally_ by id, zero between documents
   // Per-word analysis (char_wb): word id -> its term ids, word_ids_[word_ends_[w-1], word_ends_[w]).
   TermTable words_;
@@ -167,13 +167,14 @@ std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vecto
   const std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), n / 16));
   std::vector<CountedRows> out(static_cast<std::size_t>(blocks));
   if (local_tables) local_tables->resize(static_cast<std::size_t>(blocks));
+  const auto first_document = [&](std::int64_t b) { return static_cast<std::size_t>(n * b / blocks); };
   parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t b = lo; b < hi; ++b) {
       TermTable* adding = local_tables ? &(*local_tables)[static_cast<std::size_t>(b)] : nullptr;
       RowCounter counter(analyzer, adding ? *adding : *table, adding);
       // Fit sorts its rows after giving terms their final columns.
-      for (std::int64_t d = n * b / blocks; d < n * (b + 1) / blocks; ++d)
-        counter.count(documents[static_cast<std::size_t>(d)], /*sorted=*/adding == nullptr);
+      for (std::size_t d = first_document(b); d < first_document(b + 1); ++d)
+        counter.count(documents[d], /*sorted=*/adding == nullptr);
       out[static_cast<std::size_t>(b)] = counter.take();
     }
   });
@@ -229,9 +230,9 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
       table.reserve(all_terms / shards);
       for (std::size_t b = 0; b < blocks.size(); ++b) {
         for (std::int32_t i = 0; i < local[b].size(); ++i) {
-          const std::uint64_t hash = local[b].hash_of(i);
-          if (shard_of(hash, shards) != s) continue;
-          const std::int32_t g = table.intern(local[b].term(i), hash);
+          const TermTable::Key key = local[b].key_of(i);
+          if (shard_of(key.hash, shards) != s) continue;
+          const std::int32_t g = table.intern(local[b].term(i), key);
           if (static_cast<std::size_t>(g) == df[s].size()) {
             df[s].push_back(0);
             occurrences[s].push_back(0);
@@ -247,7 +248,7 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
   parallel_for(static_cast<std::int64_t>(blocks.size()), 1, [&](std::int64_t lo, std::int64_t hi) {
     for (auto b = static_cast<std::size_t>(lo); b < static_cast<std::size_t>(hi); ++b) {
       for (std::int32_t i = 0; i < local[b].size(); ++i)
-        to_global[b][static_cast<std::size_t>(i)] += v.offsets[shard_of(local[b].hash_of(i), shards)];
+        to_global[b][static_cast<std::size_t>(i)] += v.offsets[shard_of(local[b].key_of(i).hash, shards)];
       local[b] = TermTable{};
       for (auto& entry : blocks[b].entries) entry.first = to_global[b][static_cast<std::size_t>(entry.first)];
     }
@@ -275,7 +276,7 @@ Counted count_by_shard(const Analyzer& analyzer, const std::vector<std::string>&
   const auto first_document = [&](std::int64_t b) { return n * b / blocks; };
   struct Dealt {
     TermList terms;
-    std::vector<std::uint64_t> hashes;
+    std::vector<TermTable::Key> keys;
     std::vector<std::size_t> ends;  // per document of the block, the end of its terms
   };
   std::vector<std::vector<Dealt>> dealt(shards, std::vector<Dealt>(shards));  // [block][shard]
@@ -288,13 +289,13 @@ Counted count_by_shard(const Analyzer& analyzer, const std::vector<std::string>&
         analyzer.analyze(documents[static_cast<std::size_t>(d)], terms);
         for (Dealt& to : out) {  // fresh memory in huge pages: 4 KiB page faults cost more than the dealing
           to.terms.make_room(terms.size(), documents[static_cast<std::size_t>(d)].size() * 2);
-          make_room_with_huge_pages(to.hashes, terms.size());
+          make_room_with_huge_pages(to.keys, terms.size());
         }
         for (std::size_t t = 0; t < terms.size(); ++t) {
-          const std::uint64_t hash = TermTable::hash(terms[t]);
-          Dealt& to = out[shard_of(hash, shards)];
+          const TermTable::Key key = TermTable::key(terms[t]);
+          Dealt& to = out[shard_of(key.hash, shards)];
           to.terms.add(terms[t]);
-          to.hashes.push_back(hash);
+          to.keys.push_back(key);
         }
         for (Dealt& to : out) to.ends.push_back(to.terms.size());
       }
@@ -309,14 +310,14 @@ Counted count_by_shard(const Analyzer& analyzer, const std::vector<std::string>&
       // Sized up front for a share of the shard's terms: growing by doubling
       // rehashed every term several times.
       std::size_t dealt_terms = 0;
-      for (std::size_t b = 0; b < shards; ++b) dealt_terms += dealt[b][s].hashes.size();
+      for (std::size_t b = 0; b < shards; ++b) dealt_terms += dealt[b][s].keys.size();
       v.shards[s].reserve(dealt_terms / 4);
       RowCounter counter(analyzer, v.shards[s], &v.shards[s]);
       for (std::size_t b = 0; b < shards; ++b) {
         Dealt& part = dealt[b][s];
         std::size_t from = 0;
         for (const std::size_t end : part.ends) {
-          counter.count_hashed(part.terms, part.hashes.data(), from, end);
+          counter.count_keyed(part.terms, part.keys.data(), from, end);
           from = end;
         }
         part = Dealt{};  // this thread alone reads it
@@ -452,7 +453,6 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   const double high = options.max_df.documents(n), low = options.min_df.documents(n);
   EMBED_CHECK(high >= low, "max_df corresponds to fewer documents ({}) than min_df ({})", high, low);
   const Analyzer analyzer(options.analyzer);
-
   // 1. Count, every distinct term under a global id: word n-grams by shard
   // (mostly distinct), other terms with block-local ids merged afterwards.
   Counted counted;

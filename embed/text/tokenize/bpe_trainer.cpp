@@ -59,7 +59,7 @@ std::vector<std::pair<std::string, std::int64_t>> count_pieces(const std::vector
   std::vector<std::int64_t> total = std::move(counts[0]);
   for (std::size_t b = 1; b < tables.size(); ++b) {
     for (std::int32_t i = 0; i < tables[b].size(); ++i) {
-      const auto id = static_cast<std::size_t>(all.intern(tables[b].term(i), tables[b].hash_of(i)));
+      const auto id = static_cast<std::size_t>(all.intern(tables[b].term(i), tables[b].key_of(i)));
       if (id == total.size()) total.push_back(0);
       total[id] += counts[b][static_cast<std::size_t>(i)];
     }
