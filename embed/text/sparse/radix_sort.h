@@ -20,7 +20,9 @@ inline int key_bits(std::int64_t count) {
   return bits;
 }
 
-// Sorts first[0, n) by key(x), every key in [0, 2^bits) and distinct.
+// Sorts first[0, n) by key(x), every key in [0, 2^bits) (bits <= 64). With
+// distinct keys the order is unique; with repeated keys it is stable only
+// from 64 elements up (below, std::sort).
 // `scratch` is reused between calls.
 template <typename T, typename Key>
 void sort_by_small_key(T* first, std::size_t n, int bits, Key key, std::vector<T>& scratch) {

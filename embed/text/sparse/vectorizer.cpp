@@ -477,9 +477,19 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
     const auto d = static_cast<double>(df[static_cast<std::size_t>(t)]);
     if (d <= high && d >= low) by_key.emplace_back(order_key(global.term(t)), t);
   }
-  std::sort(by_key.begin(), by_key.end(), [&](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first < y.first : global.term(x.second) < global.term(y.second);
-  });
+  // By key with a radix sort, then each run of equal keys (terms sharing
+  // their first 8 bytes) by the whole term.
+  {
+    std::vector<std::pair<std::uint64_t, std::int32_t>> scratch;
+    sort_by_small_key(
+        by_key.data(), by_key.size(), 64, [](const auto& x) { return x.first; }, scratch);
+  }
+  for (std::size_t i = 0, j; i < by_key.size(); i = j) {
+    for (j = i + 1; j < by_key.size() && by_key[j].first == by_key[i].first;) ++j;
+    if (j - i > 1)
+      std::sort(by_key.begin() + static_cast<std::ptrdiff_t>(i), by_key.begin() + static_cast<std::ptrdiff_t>(j),
+                [&](const auto& x, const auto& y) { return global.term(x.second) < global.term(y.second); });
+  }
   std::vector<std::int32_t> kept(by_key.size());
   for (std::size_t i = 0; i < by_key.size(); ++i) kept[i] = by_key[i].second;
   std::vector<std::pair<std::uint64_t, std::int32_t>>().swap(by_key);
