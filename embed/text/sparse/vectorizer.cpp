@@ -520,14 +520,16 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
     return options.clip_idf ? std::max(w, 0.0) : w;
   };
   std::vector<std::int32_t> new_column(static_cast<std::size_t>(global.size()), -1);
-  std::vector<std::string> terms;
-  std::vector<double> idf;
-  terms.reserve(kept.size());
-  for (std::int32_t t : kept) {
-    new_column[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(terms.size());
-    terms.emplace_back(global.term(t));
-    if (options.idf != IdfScheme::none) idf.push_back(idf_of(df[static_cast<std::size_t>(t)]));
-  }
+  std::vector<std::string> terms(kept.size());
+  std::vector<double> idf(options.idf == IdfScheme::none ? 0 : kept.size());
+  parallel_for(static_cast<std::int64_t>(kept.size()), 64, [&](std::int64_t lo, std::int64_t hi) {
+    for (auto i = static_cast<std::size_t>(lo); i < static_cast<std::size_t>(hi); ++i) {
+      const auto t = static_cast<std::size_t>(kept[i]);
+      new_column[t] = static_cast<std::int32_t>(i);
+      terms[i] = global.term(kept[i]);
+      if (!idf.empty()) idf[i] = idf_of(df[t]);
+    }
+  });
   global = Vocabulary{};
   Vectorizer v(options, std::move(terms), std::move(idf), n);
   if (fitted) {
