@@ -1,6 +1,9 @@
 #include "embed/core/huge_pages.h"
 
 #include <cstdint>
+#include <new>
+
+#include "embed/core/buffer_cache.h"
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -19,6 +22,24 @@ void advise_huge_pages(void* p, std::size_t bytes) {
   (void)p;
   (void)bytes;
 #endif
+}
+
+namespace {
+constexpr std::size_t kBigMinBytes = std::size_t{1} << 20;  // below, malloc is cheap enough
+}  // namespace
+
+void* allocate_big(std::size_t bytes) {
+  if (bytes < kBigMinBytes) return ::operator new(bytes);
+  const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  return huge_page_buffer_cache().allocate(rounded);
+}
+
+void deallocate_big(void* p, std::size_t bytes) noexcept {
+  if (bytes < kBigMinBytes) {
+    ::operator delete(p);
+    return;
+  }
+  huge_page_buffer_cache().deallocate(p, (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes);
 }
 
 }  // namespace embed

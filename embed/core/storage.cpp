@@ -13,92 +13,27 @@
 #include <mutex>
 #include <utility>
 
+#include "embed/core/buffer_cache.h"
 #include "embed/core/error.h"
-#include "embed/core/huge_pages.h"
 
 namespace embed {
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCacheBuffers = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kCacheBuffers = false;
-#else
-constexpr bool kCacheBuffers = true;
-#endif
-#else
-constexpr bool kCacheBuffers = true;
-#endif
-
-constexpr std::size_t kAlign = 64;                  // a cache line; AVX-512 loads stay aligned
-constexpr std::size_t kMinCached = 1 << 20;         // smaller blocks are cheap for malloc
-constexpr std::size_t kCacheCapacity = 1ull << 29;  // 512 MiB held at most
-
-// Freed large blocks by exact (rounded) size. Thread-safe.
-class BufferCache {
- public:
-  void* take(std::size_t bytes) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    // The block given back last (multimap keeps equal keys in insertion
-    // order): its lines are the likeliest still in cache, as with malloc's
-    // LIFO reuse; the oldest would make every write miss.
-    auto it = free_.upper_bound(bytes);
-    if (it == free_.begin() || std::prev(it)->first != bytes) return nullptr;
-    --it;
-    void* p = it->second;
-    free_.erase(it);
-    held_ -= bytes;
-    return p;
-  }
-  void give(void* p, std::size_t bytes) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (held_ + bytes <= kCacheCapacity) {
-        free_.emplace(bytes, p);
-        held_ += bytes;
-        return;
-      }
-    }
-    std::free(p);
-  }
-  std::size_t release() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [bytes, p] : free_) std::free(p);
-    free_.clear();
-    return std::exchange(held_, 0);
-  }
-  ~BufferCache() { release(); }
-
- private:
-  std::mutex mutex_;
-  std::multimap<std::size_t, void*> free_;
-  std::size_t held_ = 0;
-};
-
-BufferCache& buffer_cache() {
-  static BufferCache cache;
-  return cache;
-}
+constexpr std::size_t kAlign = 64;           // a cache line; AVX-512 loads stay aligned
+constexpr std::size_t kMinCached = 1 << 20;  // smaller blocks are cheap for malloc
 
 }  // namespace
 
-std::size_t release_cached_buffers() { return buffer_cache().release(); }
-
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, bool zero_fill) {
   const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + kAlign - 1) / kAlign * kAlign;
-  const bool cached = kCacheBuffers && rounded >= kMinCached;
-  void* p = cached ? buffer_cache().take(rounded) : nullptr;
-  if (p == nullptr) {
-    p = std::aligned_alloc(kAlign, rounded);
-    if (p == nullptr) throw std::bad_alloc();
-    if (rounded >= kHugePageMinBytes) advise_huge_pages(p, rounded);
-  }
+  const bool cached = rounded >= kMinCached;
+  void* p = cached ? tensor_buffer_cache().allocate(rounded) : std::aligned_alloc(kAlign, rounded);
+  if (p == nullptr) throw std::bad_alloc();
   if (zero_fill) std::memset(p, 0, rounded);
   std::shared_ptr<void> owner(p, [rounded, cached](void* q) {
     if (cached)
-      buffer_cache().give(q, rounded);
+      tensor_buffer_cache().deallocate(q, rounded);
     else
       std::free(q);
   });

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "embed/core/buffer_cache.h"
+
 namespace embed {
 
 class Storage {
@@ -28,12 +30,8 @@ class Storage {
   std::shared_ptr<void> owner_;
 };
 
-// Large owned buffers (≥ 1 MiB) are recycled through a bounded cache instead
-// of going back to the OS: a fresh multi-megabyte buffer costs a page fault
-// per 4 KiB on first touch, which profiling showed to be a third of the time
-// of an elementwise op on 16 MiB. Sanitizer builds skip the cache so that
-// use-after-free stays detectable. Returns the bytes cached before the call.
-std::size_t release_cached_buffers();
+// Large owned buffers (≥ 1 MiB) are recycled through tensor_buffer_cache()
+// (buffer_cache.h; release_cached_buffers() frees what it holds).
 
 // A read-only memory map of a whole file; unmapped when the last holder goes.
 class MappedFile {

@@ -2,6 +2,7 @@
 // the buffer cache of tensor storage reuses blocks last-freed first.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,27 @@ TEST(BufferCache, HandsBackTheBlockFreedLast) {
   EXPECT_EQ(c->data(), last);
   EXPECT_EQ(embed::Storage::allocate(kBytes, false)->data(), first);  // then the older one
   embed::release_cached_buffers();
+}
+
+TEST(BigVector, LargeBlocksAreWholeHugePagesAndComeBackFromTheCache) {
+  embed::BigVector<int> small(1000, 7);  // below 1 MiB: plain operator new
+  EXPECT_EQ(small[999], 7);
+  embed::release_cached_buffers();
+  const void* first = nullptr;
+  {
+    embed::BigVector<double> v(300000, 1.5);  // 2.4 MB: rounded up to two huge pages
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data()) % embed::kHugePageBytes, 0u);
+    EXPECT_EQ(v.back(), 1.5);
+    first = v.data();
+  }
+  embed::BigVector<double> again(300000);
+  EXPECT_EQ(again.front(), 0.0);  // value-initialised, whatever the block held
+  if (!sanitized()) {
+    EXPECT_EQ(again.data(), first);  // the same 4 MiB block, cached
+  }
+  embed::resize_with_huge_pages(again, 900000);  // the helpers take any allocator
+  EXPECT_EQ(again.size(), 900000u);
+  EXPECT_EQ(embed::release_cached_buffers() > 0, !sanitized());
 }
 
 }  // namespace

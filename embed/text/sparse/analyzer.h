@@ -75,8 +75,8 @@ class TermList {
   }
 
  private:
-  std::vector<char> bytes_;
-  std::vector<std::uint32_t> ends_;
+  BigVector<char> bytes_;
+  BigVector<std::uint32_t> ends_;
 };
 
 class Analyzer {

@@ -24,8 +24,8 @@ inline int key_bits(std::int64_t count) {
 // distinct keys the order is unique; with repeated keys it is stable only
 // from 64 elements up (below, std::sort).
 // `scratch` is reused between calls.
-template <typename T, typename Key>
-void sort_by_small_key(T* first, std::size_t n, int bits, Key key, std::vector<T>& scratch) {
+template <typename T, typename Key, typename Scratch>  // Scratch: a std::vector<T> with any allocator
+void sort_by_small_key(T* first, std::size_t n, int bits, Key key, Scratch& scratch) {
   constexpr std::size_t kComparisonSortBelow = 64;
   if (n < kComparisonSortBelow) {
     std::sort(first, first + n, [&](const T& a, const T& b) { return key(a) < key(b); });

@@ -98,7 +98,7 @@ void TermTable::reserve(std::size_t terms) {
   if (slots_.size() >= 2 * terms && !slots_.empty()) return;
   std::size_t n = 16;
   while (n < 2 * terms) n *= 2;
-  std::vector<Slot>().swap(slots_);
+  BigVector<Slot>().swap(slots_);
   resize_with_huge_pages(slots_, n);
   for (std::size_t id = 0; id < ends_.size(); ++id) {
     std::size_t at = hashes_[id] & (n - 1);

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "embed/core/huge_pages.h"
+
 namespace embed::text {
 
 class TermTable {
@@ -61,10 +63,10 @@ class TermTable {
   std::size_t probe(std::string_view term, Key key) const;  // the slot holding term, or the empty one
   void grow();
 
-  std::vector<Slot> slots_;
-  std::vector<char> arena_;
-  std::vector<std::uint64_t> ends_;    // end of each term's bytes in arena_
-  std::vector<std::uint64_t> hashes_;  // by id: rehashing on growth reads these, not the bytes
+  BigVector<Slot> slots_;
+  BigVector<char> arena_;
+  BigVector<std::uint64_t> ends_;    // end of each term's bytes in arena_
+  BigVector<std::uint64_t> hashes_;  // by id: rehashing on growth reads these, not the bytes
 };
 
 }  // namespace embed::text

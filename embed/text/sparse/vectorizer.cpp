@@ -19,11 +19,11 @@ namespace {
 
 // Term counts of a run of documents: per document, (term id, count).
 struct CountedRows {
-  std::vector<std::int64_t> ends;  // end of each document's entries
-  std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  BigVector<std::int64_t> ends;  // end of each document's entries
+  BigVector<std::pair<std::int32_t, std::int32_t>> entries;
   // When counting adds terms (fit), by term id: documents holding the term,
   // and its occurrences (what max_features ranks by).
-  std::vector<std::int64_t> df, occurrences;
+  BigVector<std::int64_t> df, occurrences;
 };
 
 // The shard of `shards` a term belongs to (the slot index in a TermTable
@@ -152,7 +152,8 @@ class RowCounter {
   TermList terms_, word_terms_;
   std::vector<std::string_view> words_of_document_;
   std::vector<TermTable::Key> keys_;
-  std::vector<std::int32_t> ids_, tally_, seen_, scratch_;  // tally_ by id, zero between documents
+  std::vector<std::int32_t> ids_, seen_, scratch_;
+  BigVector<std::int32_t> tally_;  // tally_ by id, zero between documents
   // Per-word analysis (char_wb): word id -> its term ids, word_ids_[word_ends_[w-1], word_ends_[w]).
   TermTable words_;
   std::vector<std::int32_t> word_ids_;
@@ -200,13 +201,13 @@ std::vector<CountedRows> count_blocks(const Analyzer& analyzer, const std::vecto
 struct Vocabulary {
   std::vector<TermTable> shards;
   std::vector<std::int32_t> offsets{0};  // global id = offsets[shard] + id in the shard
-  std::vector<std::int64_t> df, occurrences;
+  BigVector<std::int64_t> df, occurrences;
 
   std::int32_t size() const { return offsets.back(); }
   // Called for each shard in order once its table is complete: its ids come
   // after the previous shards', its counts join df and occurrences.
-  void close_shard(std::size_t s, const std::vector<std::int64_t>& shard_df,
-                   const std::vector<std::int64_t>& shard_occurrences) {
+  void close_shard(std::size_t s, const BigVector<std::int64_t>& shard_df,
+                   const BigVector<std::int64_t>& shard_occurrences) {
     EMBED_CHECK(static_cast<std::int64_t>(offsets.back()) + shards[s].size() < std::numeric_limits<std::int32_t>::max(),
                 "more than 2^31 distinct terms");
     offsets.push_back(offsets.back() + shards[s].size());
@@ -230,14 +231,14 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
     v.occurrences = std::move(blocks[0].occurrences);
     return v;
   }
-  std::vector<std::vector<std::int32_t>> to_global(blocks.size());
+  std::vector<BigVector<std::int32_t>> to_global(blocks.size());
   std::size_t all_terms = 0;
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     to_global[b].resize(static_cast<std::size_t>(local[b].size()));
     all_terms += static_cast<std::size_t>(local[b].size());
   }
   v.shards.resize(shards);
-  std::vector<std::vector<std::int64_t>> df(shards), occurrences(shards);
+  std::vector<BigVector<std::int64_t>> df(shards), occurrences(shards);
   parallel_for(static_cast<std::int64_t>(shards), 1, [&](std::int64_t lo, std::int64_t hi) {
     for (auto s = static_cast<std::size_t>(lo); s < static_cast<std::size_t>(hi); ++s) {
       TermTable& table = v.shards[s];
@@ -290,7 +291,7 @@ Counted count_by_shard(const Analyzer& analyzer, const std::vector<std::string>&
   const auto first_document = [&](std::int64_t b) { return n * b / blocks; };
   struct Dealt {
     TermList terms;
-    std::vector<TermTable::Key> keys;
+    BigVector<TermTable::Key> keys;
     std::vector<std::size_t> ends;  // per document of the block, the end of its terms
   };
   std::vector<std::vector<Dealt>> dealt(shards, std::vector<Dealt>(shards));  // [block][shard]
@@ -482,11 +483,11 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   std::vector<CountedRows>& blocks = counted.blocks;
   Vocabulary& global = counted.vocabulary;
   EMBED_CHECK(global.size() > 0, "empty vocabulary: the documents hold no terms (only stop words, or too short)");
-  const std::vector<std::int64_t>& df = global.df;
+  const BigVector<std::int64_t>& df = global.df;
 
   // 2. Prune by document frequency, order the survivors by code point, then
   // keep the max_features most frequent.
-  std::vector<std::pair<std::uint64_t, std::int32_t>> by_key;  // (order_key, id)
+  BigVector<std::pair<std::uint64_t, std::int32_t>> by_key;  // (order_key, id)
   for (std::int32_t t = 0; t < global.size(); ++t) {
     const auto d = static_cast<double>(df[static_cast<std::size_t>(t)]);
     if (d <= high && d >= low) by_key.emplace_back(order_key(global.term(t)), t);
@@ -494,7 +495,7 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   // By key with a radix sort, then each run of equal keys (terms sharing
   // their first 8 bytes) by the whole term.
   {
-    std::vector<std::pair<std::uint64_t, std::int32_t>> scratch;
+    BigVector<std::pair<std::uint64_t, std::int32_t>> scratch;
     sort_by_small_key(
         by_key.data(), by_key.size(), 64, [](const auto& x) { return x.first; }, scratch);
   }
@@ -504,12 +505,12 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
       std::sort(by_key.begin() + static_cast<std::ptrdiff_t>(i), by_key.begin() + static_cast<std::ptrdiff_t>(j),
                 [&](const auto& x, const auto& y) { return global.term(x.second) < global.term(y.second); });
   }
-  std::vector<std::int32_t> kept(by_key.size());
+  BigVector<std::int32_t> kept(by_key.size());
   for (std::size_t i = 0; i < by_key.size(); ++i) kept[i] = by_key[i].second;
-  std::vector<std::pair<std::uint64_t, std::int32_t>>().swap(by_key);
+  BigVector<std::pair<std::uint64_t, std::int32_t>>().swap(by_key);
   if (options.max_features > 0 && static_cast<std::int64_t>(kept.size()) > options.max_features) {
     std::vector<double> negated(kept.size());
-    const std::vector<std::int64_t>& total = options.binary ? global.df : global.occurrences;
+    const BigVector<std::int64_t>& total = options.binary ? global.df : global.occurrences;
     for (std::size_t i = 0; i < kept.size(); ++i)
       negated[i] = -static_cast<double>(total[static_cast<std::size_t>(kept[i])]);
     const std::vector<std::int64_t> order = numpy_argsort(negated);
@@ -533,7 +534,7 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
     }
     return options.clip_idf ? std::max(w, 0.0) : w;
   };
-  std::vector<std::int32_t> new_column(static_cast<std::size_t>(global.size()), -1);
+  BigVector<std::int32_t> new_column(static_cast<std::size_t>(global.size()), -1);
   std::vector<std::string> terms(kept.size());
   std::vector<double> idf(options.idf == IdfScheme::none ? 0 : kept.size());
   parallel_for(static_cast<std::int64_t>(kept.size()), 64, [&](std::int64_t lo, std::int64_t hi) {
