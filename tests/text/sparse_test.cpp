@@ -22,6 +22,8 @@
 #include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/term_table.h"
 #include "embed/text/sparse/vectorizer.h"
+#include "embed/text/tokenize/tokenizer.h"
+#include "embed/text/tokenize/vocab.h"
 
 namespace {
 
@@ -86,6 +88,23 @@ TEST(Analyzer, AccentsAndFinalSigma) {
   EXPECT_EQ(terms_of("ΟΔΟΣ", o), (std::vector<std::string>{"οδος"}));
   o.strip_accents = AccentStripping::ascii;
   EXPECT_EQ(terms_of("naïve 日本", o), (std::vector<std::string>{"naive"}));
+}
+
+TEST(Vectorizer, CountsTheTokensOfATokenizer) {
+  // Word unigrams from a tokenizer (BERT's WordPiece) are looked up with
+  // padded keys: they must lie in a padded buffer, as the regex's do (ASan
+  // checks the reads), and count as the tokens themselves.
+  VectorizerOptions o;
+  o.norm = RowNorm::none;
+  o.idf = IdfScheme::none;
+  o.analyzer.tokenizer = std::make_shared<const embed::text::Tokenizer>(
+      embed::text::bert_tokenizer(std::string(EMBED_TEST_DATA) + "/tokenizers/bert-base-uncased/vocab.txt"));
+  CsrMatrix x;
+  const Vectorizer v = Vectorizer::fit({"unaffable unaffable a", "hello world"}, o, &x);
+  const std::vector<std::string> expected = {"##ble", "##ffa", "a", "hello", "una", "world"};  // una ##ffa ##ble
+  ASSERT_EQ(v.vocabulary(), expected);
+  EXPECT_EQ(x.indices, (std::vector<std::int32_t>{0, 1, 2, 4, 3, 5}));
+  EXPECT_EQ(x.data, (std::vector<double>{2, 2, 1, 2, 1, 1}));
 }
 
 TEST(Vectorizer, HandWorkedTfidf) {

@@ -191,8 +191,17 @@ void Analyzer::word_tokens(std::string_view text, bool ascii, std::vector<std::s
   const std::size_t first = tokens.size();
   thread_local Encoding encoding;
   if (opt_.tokenizer) {
+    // The tokens, one after another in a buffer padded as words() promises.
     encoding = opt_.tokenizer->encode(text, /*add_special_tokens=*/false);
-    tokens.insert(tokens.end(), encoding.tokens.begin(), encoding.tokens.end());
+    thread_local std::string joined;
+    joined.clear();
+    for (const std::string& t : encoding.tokens) joined += t;
+    joined.append(kWordPadding, '\0');
+    std::size_t at = 0;
+    for (const std::string& t : encoding.tokens) {
+      tokens.push_back(std::string_view(joined).substr(at, t.size()));
+      at += t.size();
+    }
   } else if (ascii) {  // byte = character
     // Tokens: maximal runs of \w with at least two characters. Classify
     // every byte into a bitmap of \w, then take the run starts (a 1 after a
