@@ -26,20 +26,21 @@ void advise_huge_pages(void* p, std::size_t bytes) {
 
 namespace {
 constexpr std::size_t kBigMinBytes = std::size_t{1} << 20;  // below, malloc is cheap enough
+std::size_t whole_huge_pages(std::size_t bytes) {
+  return (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+}
 }  // namespace
 
 void* allocate_big(std::size_t bytes) {
   if (bytes < kBigMinBytes) return ::operator new(bytes);
-  const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
-  return huge_page_buffer_cache().allocate(rounded);
+  return huge_page_buffer_cache().allocate(whole_huge_pages(bytes));
 }
 
 void deallocate_big(void* p, std::size_t bytes) noexcept {
-  if (bytes < kBigMinBytes) {
+  if (bytes < kBigMinBytes)
     ::operator delete(p);
-    return;
-  }
-  huge_page_buffer_cache().deallocate(p, (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes);
+  else
+    huge_page_buffer_cache().deallocate(p, whole_huge_pages(bytes));
 }
 
 }  // namespace embed

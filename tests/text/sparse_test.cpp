@@ -190,6 +190,7 @@ TEST(TermTable, TellsApartTermsSharingLengthAndFirstEightBytes) {
   for (std::size_t i = 0; i < terms.size(); ++i) {
     EXPECT_EQ(t.find(terms[i]), static_cast<std::int32_t>(i));
     EXPECT_EQ(t.term(static_cast<std::int32_t>(i)), terms[i]);
+    EXPECT_EQ(t.hash_of(static_cast<std::int32_t>(i)), TermTable::hash(terms[i]));
     EXPECT_EQ(t.key_of(static_cast<std::int32_t>(i)).hash, TermTable::hash(terms[i]));
   }
   EXPECT_EQ(t.find("abcdefgh3"), -1);

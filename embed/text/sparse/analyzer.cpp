@@ -41,8 +41,8 @@ constexpr std::array<bool, 128> kAsciiWord = [] {
   return t;
 }();
 
-// Bit i set when byte p[i] (ASCII) is \w, for i < len <= 64. Vector
-// compares where the build targets AVX-512 or AVX2, else a loop.
+// Bit i set when byte p[i] (ASCII) is \w, for i < len <= 64. AVX2
+// compares for a whole 64 bytes where the build targets AVX2, else a loop.
 std::uint64_t ascii_word_mask(const unsigned char* p, std::size_t len) {
 #if defined(__AVX2__)
   if (len == 64) {

@@ -27,8 +27,9 @@ class TermTable {
   // The same for a term followed in memory by at least 8 readable bytes (a
   // view into a padded buffer): one masked load instead of a branch on its length.
   static Key padded_key(std::string_view term);
-  // The key of the term with this id.
-  Key key_of(std::int32_t id) const { return Key{hashes_[static_cast<std::size_t>(id)], prefix_of(term(id))}; }
+  // The hash and the key of the term with this id.
+  std::uint64_t hash_of(std::int32_t id) const { return hashes_[static_cast<std::size_t>(id)]; }
+  Key key_of(std::int32_t id) const { return Key{hash_of(id), prefix_of(term(id))}; }
 
   // The id of `term`, adding it with the next id (= size()) if new.
   std::int32_t intern(std::string_view term) { return intern(term, key(term)); }

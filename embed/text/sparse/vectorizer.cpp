@@ -49,7 +49,7 @@ class RowCounter {
         if (word == static_cast<std::int32_t>(word_ends_.size())) {
           word_terms_.clear();
           analyzer_.word_ngrams(terms_[w], word_terms_);
-          key_all(word_terms_);
+          key_all(word_terms_, TermTable::key);
           look_up(word_terms_, keys_.data(), 0, word_terms_.size(), word_ids_);
           word_ends_.push_back(word_ids_.size());
         }
@@ -58,12 +58,11 @@ class RowCounter {
       }
     } else if (analyzer_.terms_are_words()) {  // looked up where they lie, not copied
       analyzer_.words(document, words_of_document_);
-      keys_.resize(words_of_document_.size());
-      for (std::size_t t = 0; t < keys_.size(); ++t) keys_[t] = TermTable::padded_key(words_of_document_[t]);
+      key_all(words_of_document_, TermTable::padded_key);
       tally_all(words_of_document_, keys_.data(), 0, words_of_document_.size());
     } else {
       analyzer_.analyze(document, terms_);
-      key_all(terms_);
+      key_all(terms_, TermTable::key);
       tally_all(terms_, keys_.data(), 0, terms_.size());
     }
     end_row(sorted);
@@ -85,9 +84,11 @@ class RowCounter {
   }
 
  private:
-  void key_all(const TermList& terms) {
+  // keys_[t] = key_of(terms[t]) for every term.
+  template <typename Terms, typename KeyOf>  // TermList or std::vector<std::string_view>
+  void key_all(const Terms& terms, KeyOf key_of) {
     keys_.resize(terms.size());
-    for (std::size_t t = 0; t < terms.size(); ++t) keys_[t] = TermTable::key(terms[t]);
+    for (std::size_t t = 0; t < terms.size(); ++t) keys_[t] = key_of(terms[t]);
   }
 
   // Appends the ids of terms [from, to) to `ids`, leaving out terms not in the table.
@@ -245,9 +246,8 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
       table.reserve(all_terms / shards);
       for (std::size_t b = 0; b < blocks.size(); ++b) {
         for (std::int32_t i = 0; i < local[b].size(); ++i) {
-          const TermTable::Key key = local[b].key_of(i);
-          if (shard_of(key.hash, shards) != s) continue;
-          const std::int32_t g = table.intern(local[b].term(i), key);
+          if (shard_of(local[b].hash_of(i), shards) != s) continue;
+          const std::int32_t g = table.intern(local[b].term(i), local[b].key_of(i));
           if (static_cast<std::size_t>(g) == df[s].size()) {
             df[s].push_back(0);
             occurrences[s].push_back(0);
@@ -263,7 +263,7 @@ Vocabulary merge_blocks(std::vector<TermTable>& local, std::vector<CountedRows>&
   parallel_for(static_cast<std::int64_t>(blocks.size()), 1, [&](std::int64_t lo, std::int64_t hi) {
     for (auto b = static_cast<std::size_t>(lo); b < static_cast<std::size_t>(hi); ++b) {
       for (std::int32_t i = 0; i < local[b].size(); ++i)
-        to_global[b][static_cast<std::size_t>(i)] += v.offsets[shard_of(local[b].key_of(i).hash, shards)];
+        to_global[b][static_cast<std::size_t>(i)] += v.offsets[shard_of(local[b].hash_of(i), shards)];
       local[b] = TermTable{};
       for (auto& entry : blocks[b].entries) entry.first = to_global[b][static_cast<std::size_t>(entry.first)];
     }
