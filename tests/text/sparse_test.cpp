@@ -52,6 +52,28 @@ TEST(Analyzer, WordTokensNeedTwoWordCharacters) {
   EXPECT_TRUE(terms_of("\xff\xfe a b", o).empty());  // U+FFFD is not a word character
 }
 
+TEST(Analyzer, NgramsInPlaceOrJoinedAreTheSameTerms) {
+  // Tokens one space apart give n-grams that are views of the text; any
+  // other gap (punctuation, two spaces, a removed stop word) joins them.
+  // Either way the term is the tokens joined by one space, and its padded
+  // key is its key.
+  AnalyzerOptions o;
+  o.ngram_min = 2;
+  o.ngram_max = 3;
+  o.stop_words = {"of"};
+  const Analyzer analyzer(o);
+  std::vector<std::string_view> terms;
+  analyzer.word_terms("aa bb, cc  dd ee of ff gg", terms);
+  const std::vector<std::string_view> expected = {"aa bb",    "bb cc",    "cc dd",    "dd ee",    "ee ff",   "ff gg",
+                                                  "aa bb cc", "bb cc dd", "cc dd ee", "dd ee ff", "ee ff gg"};
+  EXPECT_EQ(terms, expected);
+  for (std::string_view t : terms) {
+    const TermTable::Key padded = TermTable::padded_key(t), plain = TermTable::key(t);
+    EXPECT_EQ(padded.hash, plain.hash) << t;
+    EXPECT_EQ(padded.prefix, plain.prefix) << t;
+  }
+}
+
 TEST(Analyzer, AsciiWordsAcrossBitmapWords) {
   // ASCII text is scanned through a bitmap of 64-byte words: tokens of every
   // length from 1 to 70, at every offset, must come out as a plain scan finds them.
@@ -195,6 +217,19 @@ TEST(TermTable, TellsApartTermsSharingLengthAndFirstEightBytes) {
   }
   EXPECT_EQ(t.find("abcdefgh3"), -1);
   EXPECT_EQ(t.find(std::string("abc\0\0", 5)), -1);
+  // Past the prefix, terms are compared 8 bytes at a time with an overlapping
+  // last load: a difference at any byte of any length must be seen.
+  TermTable u;
+  std::vector<std::string> variants;
+  for (std::size_t n = 9; n <= 40; ++n) {
+    variants.emplace_back(n, 'a');
+    for (std::size_t at = 8; at < n; ++at) {
+      variants.emplace_back(n, 'a');
+      variants.back()[at] = 'b';
+    }
+  }
+  for (std::size_t i = 0; i < variants.size(); ++i) EXPECT_EQ(u.intern(variants[i]), static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < variants.size(); ++i) EXPECT_EQ(u.find(variants[i]), static_cast<std::int32_t>(i));
 }
 
 TEST(TermTable, PaddedKeyIsTheKeyWhateverFollowsTheTerm) {

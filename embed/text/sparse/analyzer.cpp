@@ -153,45 +153,78 @@ void Analyzer::analyze(std::string_view document, TermList& out) const {
     for (std::size_t w = 0; w < words.size(); ++w) word_ngrams(words[w], out);
     return;
   }
+  if (opt_.kind == AnalyzerKind::word) {
+    thread_local std::vector<std::string_view> terms;
+    word_terms(document, terms);
+    for (std::string_view t : terms) out.add(t);
+    return;
+  }
   thread_local std::string text;
-  const bool ascii = preprocess(document, text);
-  if (opt_.kind == AnalyzerKind::word)
-    word_terms(text, ascii, out);
-  else
-    char_terms(collapse_white_space(text), out);
+  preprocess(document, text);
+  char_terms(collapse_white_space(text), out);
 }
 
-void Analyzer::words(std::string_view document, std::vector<std::string_view>& tokens) const {
+void Analyzer::word_terms(std::string_view document, std::vector<std::string_view>& terms) const {
   thread_local std::string text;
   const bool ascii = preprocess(document, text);
   const std::size_t n = text.size();
-  text.append(kWordPadding, '\0');  // the padding words() promises after every token
-  tokens.clear();
-  word_tokens(std::string_view(text).substr(0, n), ascii, tokens);
-}
-
-void Analyzer::word_terms(std::string_view text, bool ascii, TermList& out) const {
+  text.append(kWordPadding, '\0');  // the padding promised after every view
+  const std::string_view body = std::string_view(text).substr(0, n);
+  terms.clear();
+  if (opt_.ngram_min == 1 && opt_.ngram_max == 1) return word_tokens(body, ascii, terms);
   thread_local std::vector<std::string_view> tokens;
   tokens.clear();
-  word_tokens(text, ascii, tokens);
-  const std::size_t n_tokens = tokens.size();
-  for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= n_tokens; ++n) {
+  word_tokens(body, ascii, tokens);
+  token_ngrams(tokens, terms);
+}
+
+void Analyzer::token_ngrams(const std::vector<std::string_view>& tokens, std::vector<std::string_view>& terms) const {
+  // spaced[i]: token i + 1 follows token i after exactly one space, so an
+  // n-gram of such tokens is already in their buffer as scikit-learn joins it.
+  thread_local std::vector<char> spaced;
+  spaced.resize(tokens.size());
+  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+    const char* end = tokens[i].data() + tokens[i].size();
+    spaced[i] = end + 1 == tokens[i + 1].data() && *end == ' ';
+  }
+  // Other n-grams are joined into `joined`; their views are set once it has
+  // stopped growing.
+  struct Joined {
+    std::size_t term, offset, length;
+  };
+  thread_local std::string joined;
+  thread_local std::vector<Joined> in_joined;
+  joined.clear();
+  in_joined.clear();
+  for (int n = opt_.ngram_min; n <= opt_.ngram_max && static_cast<std::size_t>(n) <= tokens.size(); ++n) {
     const auto un = static_cast<std::size_t>(n);
-    for (std::size_t i = 0; i + un <= n_tokens; ++i) {
-      for (std::size_t k = 0; k < un; ++k) {
-        if (k) out.append(" ");
-        out.append(tokens[i + k]);
+    for (std::size_t i = 0; i + un <= tokens.size(); ++i) {
+      const std::string_view first = tokens[i], last = tokens[i + un - 1];
+      bool in_place = true;
+      for (std::size_t k = i; k + 1 < i + un; ++k) in_place = in_place && spaced[k];
+      const auto length = static_cast<std::size_t>(last.data() + last.size() - first.data());
+      if (in_place) {
+        terms.emplace_back(first.data(), length);
+        continue;
       }
-      out.end();
+      const std::size_t offset = joined.size();
+      for (std::size_t k = i; k < i + un; ++k) {
+        if (k > i) joined += ' ';
+        joined += tokens[k];
+      }
+      in_joined.push_back(Joined{terms.size(), offset, joined.size() - offset});
+      terms.emplace_back();
     }
   }
+  joined.append(kWordPadding, '\0');
+  for (const Joined& j : in_joined) terms[j.term] = std::string_view(joined).substr(j.offset, j.length);
 }
 
 void Analyzer::word_tokens(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const {
   const std::size_t first = tokens.size();
   thread_local Encoding encoding;
   if (opt_.tokenizer) {
-    // The tokens, one after another in a buffer padded as words() promises.
+    // The tokens, one after another in a buffer padded as word_terms() promises.
     encoding = opt_.tokenizer->encode(text, /*add_special_tokens=*/false);
     thread_local std::string joined;
     joined.clear();

@@ -95,12 +95,13 @@ class Analyzer {
   // char_wb: the n-grams of one word padded with a space on both sides.
   void word_ngrams(std::string_view word, TermList& out) const;
 
-  // Word unigrams (the terms when kind is word and n-grams are 1-1) as views
-  // into this thread's buffers, valid until its next call: no copies. At
-  // least kWordPadding readable bytes follow each view's first byte in its
-  // buffer (for TermTable::padded_key).
-  bool terms_are_words() const { return opt_.kind == AnalyzerKind::word && opt_.ngram_min == 1 && opt_.ngram_max == 1; }
-  void words(std::string_view document, std::vector<std::string_view>& tokens) const;
+  // The word analyzer's terms (tokens, and their n-grams) as views into this
+  // thread's buffers, valid until its next call. A token, and an n-gram whose
+  // tokens lie in the text one space apart, is a view of the text itself (no
+  // copy); any other n-gram is joined into a buffer. At least kWordPadding
+  // readable bytes follow the end of each view (for TermTable::padded_key).
+  bool terms_are_views() const { return opt_.kind == AnalyzerKind::word; }
+  void word_terms(std::string_view document, std::vector<std::string_view>& terms) const;
   static constexpr std::size_t kWordPadding = 8;
 
   // The preprocessed document (lowercase, accents), as UTF-8, into `out`
@@ -108,7 +109,7 @@ class Analyzer {
   bool preprocess(std::string_view document, std::string& out) const;
 
  private:
-  void word_terms(std::string_view text, bool ascii, TermList& out) const;
+  void token_ngrams(const std::vector<std::string_view>& tokens, std::vector<std::string_view>& terms) const;
   void word_tokens(std::string_view text, bool ascii, std::vector<std::string_view>& tokens) const;
   void char_terms(std::string_view text, TermList& out) const;
 

@@ -36,52 +36,68 @@ inline std::uint64_t load_tail(const char* p, std::size_t n) {
   return w;
 }
 
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
 inline std::uint64_t first_bytes(std::string_view s) {
-  if (s.size() >= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data(), 8);
-    return w;
-  }
-  return load_tail(s.data(), s.size());
+  return s.size() >= 8 ? load64(s.data()) : load_tail(s.data(), s.size());
 }
 
 std::uint32_t clamped_length(std::string_view s) {
   return static_cast<std::uint32_t>(std::min<std::size_t>(s.size(), std::numeric_limits<std::uint32_t>::max()));
 }
 
-}  // namespace
-
-std::uint64_t TermTable::prefix_of(std::string_view term) { return first_bytes(term); }
+// Whether terms a and b of n > 8 bytes, whose first 8 bytes are equal, are
+// equal: 8 bytes at a time from byte 8, the last load overlapping the one
+// before (inline; a call to memcmp cost more than the compare).
+inline bool same_after_prefix(const char* a, const char* b, std::size_t n) {
+  for (std::size_t i = 8; i + 8 < n; i += 8)
+    if (load64(a + i) != load64(b + i)) return false;
+  return load64(a + n - 8) == load64(b + n - 8);
+}
 
 // The first 8 bytes (zero-padded), then each further 8, folded by
 // multiply-xorshift; then the splitmix64 finaliser so that the low bits (the
 // slot index) are well mixed. A term of up to 8 bytes is hashed from its
-// prefix alone, without a branch on its length.
-TermTable::Key TermTable::key_from_prefix(std::string_view s, std::uint64_t prefix) {
+// prefix alone, without a branch on its length. `word(i, n)` reads the n <= 8
+// bytes from i, zero-padded.
+template <typename Word>
+TermTable::Key key_with(std::string_view s, Word word) {
+  const std::uint64_t prefix = word(0, std::min<std::size_t>(s.size(), 8));
   std::uint64_t h = (0x9E3779B97F4A7C15ull ^ s.size() ^ prefix) * 0xBF58476D1CE4E5B9ull;
   h ^= h >> 29;
   for (std::size_t i = 8; i < s.size(); i += 8) {
-    std::uint64_t w;
-    if (i + 8 <= s.size())
-      std::memcpy(&w, s.data() + i, 8);
-    else
-      w = load_tail(s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ word(i, std::min<std::size_t>(s.size() - i, 8))) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 29;
   }
   h ^= h >> 30;
   h *= 0xBF58476D1CE4E5B9ull;
   h ^= h >> 27;
   h *= 0x94D049BB133111EBull;
-  return Key{h ^ (h >> 31), prefix};
+  return TermTable::Key{h ^ (h >> 31), prefix};
+}
+
+}  // namespace
+
+std::uint64_t TermTable::prefix_of(std::string_view term) { return first_bytes(term); }
+
+TermTable::Key TermTable::key(std::string_view term) {
+  return key_with(term, [&](std::size_t i, std::size_t n) {
+    if (n == 8) return load64(term.data() + i);
+    return load_tail(term.data() + i, n);
+  });
 }
 
 TermTable::Key TermTable::padded_key(std::string_view term) {
   if constexpr (std::endian::native != std::endian::little) return key(term);
-  std::uint64_t w;
-  std::memcpy(&w, term.data(), 8);  // the caller vouches for 8 readable bytes
-  const std::uint64_t keep = term.size() >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * term.size())) - 1;
-  return key_from_prefix(term, w & keep);
+  return key_with(term, [&](std::size_t i, std::size_t n) {
+    // The caller vouches for 8 readable bytes past the end.
+    const std::uint64_t keep = n == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+    return load64(term.data() + i) & keep;
+  });
 }
 
 std::size_t TermTable::probe(std::string_view term, Key key) const {
@@ -90,7 +106,9 @@ std::size_t TermTable::probe(std::string_view term, Key key) const {
   for (std::size_t at = key.hash & mask;; at = (at + 1) & mask) {
     const Slot& s = slots_[at];
     if (s.id < 0) return at;
-    if (s.length == length && s.prefix == key.prefix && (term.size() <= 8 || this->term(s.id) == term)) return at;
+    if (s.length == length && s.prefix == key.prefix &&
+        (term.size() <= 8 || same_after_prefix(this->term(s.id).data(), term.data(), term.size())))
+      return at;
   }
 }
 

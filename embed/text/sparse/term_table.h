@@ -23,9 +23,9 @@ class TermTable {
   struct Key {
     std::uint64_t hash, prefix;
   };
-  static Key key(std::string_view term) { return key_from_prefix(term, prefix_of(term)); }
+  static Key key(std::string_view term);
   // The same for a term followed in memory by at least 8 readable bytes (a
-  // view into a padded buffer): one masked load instead of a branch on its length.
+  // view into a padded buffer): masked 8-byte loads instead of branches on its length.
   static Key padded_key(std::string_view term);
   // The hash and the key of the term with this id.
   std::uint64_t hash_of(std::int32_t id) const { return hashes_[static_cast<std::size_t>(id)]; }
@@ -60,7 +60,6 @@ class TermTable {
     std::uint64_t prefix = 0;  // the term's first 8 bytes, zero-padded
   };
   static std::uint64_t prefix_of(std::string_view term);
-  static Key key_from_prefix(std::string_view term, std::uint64_t prefix);
   std::size_t probe(std::string_view term, Key key) const;  // the slot holding term, or the empty one
   void grow();
 

@@ -56,10 +56,10 @@ class RowCounter {
         const std::size_t begin = word ? word_ends_[static_cast<std::size_t>(word) - 1] : 0;
         for (std::size_t k = begin; k < word_ends_[static_cast<std::size_t>(word)]; ++k) tally(word_ids_[k]);
       }
-    } else if (analyzer_.terms_are_words()) {  // looked up where they lie, not copied
-      analyzer_.words(document, words_of_document_);
-      key_all(words_of_document_, TermTable::padded_key);
-      tally_all(words_of_document_, keys_.data(), 0, words_of_document_.size());
+    } else if (analyzer_.terms_are_views()) {  // looked up where they lie, not copied
+      analyzer_.word_terms(document, views_);
+      key_all(views_, TermTable::padded_key);
+      tally_all(views_, keys_.data(), 0, views_.size());
     } else {
       analyzer_.analyze(document, terms_);
       key_all(terms_, TermTable::key);
@@ -151,7 +151,7 @@ class RowCounter {
   TermTable* adding_;
   CountedRows rows_;
   TermList terms_, word_terms_;
-  std::vector<std::string_view> words_of_document_;
+  std::vector<std::string_view> views_;
   std::vector<TermTable::Key> keys_;
   std::vector<std::int32_t> ids_, seen_, scratch_;
   BigVector<std::int32_t> tally_;  // tally_ by id, zero between documents
@@ -296,18 +296,17 @@ Counted count_by_shard(const Analyzer& analyzer, const std::vector<std::string>&
   };
   std::vector<std::vector<Dealt>> dealt(shards, std::vector<Dealt>(shards));  // [block][shard]
   parallel_for(blocks, std::int64_t{1} << 20, [&](std::int64_t lo, std::int64_t hi) {
-    TermList terms;
+    std::vector<std::string_view> terms;
     for (auto b = lo; b < hi; ++b) {
       std::vector<Dealt>& out = dealt[static_cast<std::size_t>(b)];
       for (auto d = first_document(b); d < first_document(b + 1); ++d) {
-        terms.clear();
-        analyzer.analyze(documents[static_cast<std::size_t>(d)], terms);
+        analyzer.word_terms(documents[static_cast<std::size_t>(d)], terms);
         for (Dealt& to : out) {  // fresh memory in huge pages: 4 KiB page faults cost more than the dealing
           to.terms.make_room(terms.size(), documents[static_cast<std::size_t>(d)].size() * 2);
           make_room_with_huge_pages(to.keys, terms.size());
         }
         for (std::size_t t = 0; t < terms.size(); ++t) {
-          const TermTable::Key key = TermTable::key(terms[t]);
+          const TermTable::Key key = TermTable::padded_key(terms[t]);
           Dealt& to = out[shard_of(key.hash, shards)];
           to.terms.add(terms[t]);
           to.keys.push_back(key);
