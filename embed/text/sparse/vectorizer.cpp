@@ -54,7 +54,7 @@ class RowCounter {
           word_ends_.push_back(word_ids_.size());
         }
         const std::size_t begin = word ? word_ends_[static_cast<std::size_t>(word) - 1] : 0;
-        for (std::size_t k = begin; k < word_ends_[static_cast<std::size_t>(word)]; ++k) tally(word_ids_[k]);
+        tally(word_ids_.data() + begin, word_ends_[static_cast<std::size_t>(word)] - begin);
       }
     } else if (analyzer_.terms_are_views()) {  // looked up where they lie, not copied
       analyzer_.word_terms(document, views_);
@@ -116,7 +116,7 @@ class RowCounter {
   void tally_all(const Terms& terms, const TermTable::Key* keys, std::size_t from, std::size_t to) {
     ids_.clear();
     look_up(terms, keys, from, to, ids_);
-    for (std::int32_t id : ids_) tally(id);
+    tally(ids_.data(), ids_.size());
   }
 
   // Closes the current document's row: its (id, count) entries, and df and
@@ -138,10 +138,20 @@ class RowCounter {
     rows_.ends.push_back(static_cast<std::int64_t>(rows_.entries.size()));
   }
 
-  void tally(std::int32_t id) {
-    const auto i = static_cast<std::size_t>(id);
-    if (i >= counts_.size()) counts_.resize(std::max<std::size_t>(2 * counts_.size(), i + 1));
-    if (counts_[i].in_document++ == 0) seen_.push_back(id);
+  // Counts these ids (all in the table) into the current document's row.
+  void tally(const std::int32_t* ids, std::size_t n) {
+    const auto terms = static_cast<std::size_t>(table_.size());
+    if (counts_.size() < terms) counts_.resize(std::max(2 * counts_.size(), terms));
+    // Without a branch: whether an id is new to the document is a coin toss
+    // that the branch predictor kept losing. Each id is written, and kept
+    // when it is the first of its term.
+    std::size_t seen = seen_.size();
+    seen_.resize(seen + n);
+    for (std::size_t k = 0; k < n; ++k) {
+      seen_[seen] = ids[k];
+      seen += counts_[static_cast<std::size_t>(ids[k])].in_document++ == 0;
+    }
+    seen_.resize(seen);
   }
 
   const Analyzer& analyzer_;
