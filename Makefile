@@ -56,6 +56,7 @@ bench: build
 	EMBED_BIN=$(BUILD)/embed /usr/bin/python3 bench/tokenizers/vs_sentencepiece.py
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/tokenizers/wordpiece_likelihood.py
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/tfidf/vs_sklearn.py
+	TFIDF_CORPUS=licences PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/tfidf/vs_sklearn.py
 	EMBED_BIN=$(BUILD)/embed /usr/bin/python3 bench/word2vec/vs_gensim_fasttext.py
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/search/vs_faiss_hnswlib.py
 
