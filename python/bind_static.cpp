@@ -109,8 +109,9 @@ void bind_static(py::module_& m) {
       [](const std::vector<std::string>& files, bool skip_gram, std::int64_t dim, std::int64_t window,
          std::int64_t negative, std::int64_t min_count, double sample, double alpha, std::int64_t epochs,
          std::uint64_t seed, const std::string& invalid_utf8, std::int64_t min_n, std::int64_t max_n,
-         std::int64_t buckets, bool hs) {
+         std::int64_t buckets, bool hs, bool deterministic) {
         text::Word2VecOptions o;
+        o.deterministic = deterministic;
         o.min_n = min_n;
         o.max_n = max_n;
         o.buckets = buckets;
@@ -138,9 +139,9 @@ void bind_static(py::module_& m) {
       py::arg("files"), py::arg("skip_gram") = true, py::arg("dim") = 100, py::arg("window") = 5,
       py::arg("negative") = 5, py::arg("min_count") = 5, py::arg("sample") = 1e-3, py::arg("alpha") = -1.0,
       py::arg("epochs") = 5, py::arg("seed") = 1, py::arg("invalid_utf8") = "reject", py::arg("min_n") = 3,
-      py::arg("max_n") = 0, py::arg("buckets") = 2000000, py::arg("hs") = false,
+      py::arg("max_n") = 0, py::arg("buckets") = 2000000, py::arg("hs") = false, py::arg("deterministic") = true,
       "(KeyedVectors, corpus words, trained words, seconds, SubwordVectors or None); max_n > 0 trains "
-      "fastText-style subword vectors");
+      "fastText-style subword vectors; deterministic=False trains Hogwild on several threads");
 
   m.def(
       "glove_cooccurrences",

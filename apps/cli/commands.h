@@ -61,6 +61,7 @@ struct Word2VecCliOptions {
   std::uint64_t seed = 1;
   bool replace_invalid_utf8 = false;
   bool hs = false;
+  bool hogwild = false;  // threads write shared rows without rounds: not reproducible
   std::int64_t min_n = 3, max_n = 0, buckets = 2000000;
   std::string model;  // with max_n > 0: where to write the fastText .bin model
 };

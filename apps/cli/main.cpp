@@ -136,6 +136,9 @@ int main(int argc, char** argv) {
   w2v_train->add_option("--alpha", w2v.alpha, "starting learning rate (default 0.025 skip-gram, 0.05 CBOW)");
   w2v_train->add_option("--epochs", w2v.epochs, "passes over the corpus")->check(CLI::PositiveNumber);
   w2v_train->add_option("--seed", w2v.seed, "random seed");
+  w2v_train->add_flag("--hogwild", w2v.hogwild,
+                      "threads write the shared vectors without synchronous rounds (as word2vec.c, gensim, "
+                      "fastText): a little faster, not reproducible on 2+ threads");
   w2v_train->add_option("--max-n", w2v.max_n, "longest character n-gram: fastText-style subwords (0: none)")
       ->check(CLI::Range(0, 100));
   w2v_train->add_option("--min-n", w2v.min_n, "shortest character n-gram")->check(CLI::Range(1, 100));

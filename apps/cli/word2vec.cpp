@@ -32,6 +32,7 @@ int run_word2vec_train(const Word2VecCliOptions& o) {
   w.alpha = o.alpha;
   w.epochs = o.epochs;
   w.seed = o.seed;
+  w.deterministic = !o.hogwild;
   w.min_n = o.min_n;
   w.max_n = o.max_n;
   w.buckets = o.buckets;

@@ -1,9 +1,12 @@
 #include "embed/text/static/word2vec.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include "embed/core/error.h"
@@ -61,13 +64,67 @@ struct AliasTable {
   }
 };
 
+// The trained matrices: input rows, negative sampling's output rows, and the
+// output rows of hierarchical softmax's inner nodes.
+enum Matrix { kInput, kNegative, kHuffman, kMatrices };
+
+// A thread's own copies of the rows it has written in the current round
+// (synchronous mode). A row is copied from the shared matrix when the thread
+// first writes it, and read and written there until the round ends, so no
+// thread sees another's writes within a round. Copies live in chunks of
+// fixed size, so pointers to them stay valid while more rows are copied.
+class RowCopies {
+ public:
+  RowCopies(const std::array<std::int64_t, kMatrices>& rows, std::int64_t dim) : dim_(dim) {
+    for (int m = 0; m < kMatrices; ++m) slot_[m].assign(static_cast<std::size_t>(rows[m]), -1);
+  }
+  // The thread's copy of the row, or nullptr.
+  float* find(int m, std::int64_t r) {
+    const std::int32_t slot = slot_[m][static_cast<std::size_t>(r)];
+    return slot < 0 ? nullptr : at(slot);
+  }
+  // The thread's copy of the row, made from `shared` if there is none yet.
+  float* copy(int m, std::int64_t r, const float* shared) {
+    std::int32_t& slot = slot_[m][static_cast<std::size_t>(r)];
+    if (slot >= 0) return at(slot);
+    if (used_ == static_cast<std::int64_t>(chunks_.size()) * kChunkRows)
+      chunks_.push_back(std::make_unique<float[]>(static_cast<std::size_t>(kChunkRows * dim_)));
+    slot = static_cast<std::int32_t>(used_++);
+    touched_[m].push_back(r);
+    float* to = at(slot);
+    std::copy(shared, shared + dim_, to);
+    return to;
+  }
+  const std::vector<std::int64_t>& touched(int m) const { return touched_[m]; }
+  // Forgets every copy (keeping the memory): the start of a round.
+  void clear() {
+    for (int m = 0; m < kMatrices; ++m) {
+      for (std::int64_t r : touched_[m]) slot_[m][static_cast<std::size_t>(r)] = -1;
+      touched_[m].clear();
+    }
+    used_ = 0;
+  }
+
+ private:
+  static constexpr std::int64_t kChunkRows = 4096;
+  float* at(std::int32_t slot) {
+    return chunks_[static_cast<std::size_t>(slot / kChunkRows)].get() + (slot % kChunkRows) * dim_;
+  }
+  std::int64_t dim_, used_ = 0;
+  std::array<std::vector<std::int32_t>, kMatrices> slot_;     // by row: its copy, or -1
+  std::array<std::vector<std::int64_t>, kMatrices> touched_;  // rows copied this round, in order
+  std::vector<std::unique_ptr<float[]>> chunks_;
+};
+
 // Per-thread buffers: the targets of a step, skip-gram's block of contexts
-// and gradients, CBOW's hidden vector and its error.
+// and gradients, CBOW's hidden vector and its error; and in synchronous
+// mode the thread's row copies.
 struct Scratch {
   std::vector<std::int32_t> targets, contexts, input_rows;
   std::vector<float> labels;
-  std::vector<const float*> inputs;
+  std::vector<const float*> inputs, outputs;
   std::vector<float> in_grad, out_grad, hidden, hidden_error, composed;
+  RowCopies* copies = nullptr;
 };
 
 // word2vec.c's sigmoid table: 1000 steps over [-6, 6], and saturation outside.
@@ -116,6 +173,26 @@ class Trainer {
     const int threads = std::max(1, num_threads());
     const double total = static_cast<double>(o_.epochs) * static_cast<double>(retained_) + 1;
     std::atomic<std::int64_t> processed{0}, trained{0};
+    // Synchronous rounds (deterministic on several threads): each thread
+    // trains on copies of the rows it writes, and every kRoundWords words of
+    // each thread's shard the copies are merged in thread order.
+    std::vector<RowCopies> copies;
+    if (o_.deterministic && threads > 1) {
+      const auto v = static_cast<std::int64_t>(c_.words.size());
+      const std::array<std::int64_t, kMatrices> rows = {static_cast<std::int64_t>(syn0_.size()) / dim_,
+                                                        syn1_.empty() ? 0 : v, syn1_hs_.empty() ? 0 : v};
+      for (int t = 0; t < threads; ++t) copies.emplace_back(rows, dim_);
+    }
+    // Rounds of 10,000 words per thread (word2vec.c's cadence for the shared
+    // counter and the rate), and at least 64 an epoch: on a small corpus a
+    // round over the whole shard lets every thread's copies of the frequent
+    // rows drift apart before their updates are summed.
+    constexpr std::int64_t kRoundWords = 10000, kMinRounds = 64;
+    const std::int64_t rounds = std::max(kMinRounds, retained_ / threads / kRoundWords);
+    std::atomic<bool> stop{false};
+    // A waiting thread sleeps rather than spins (an OpenMP barrier spins
+    // first), so the rounds cost no CPU time while the other threads finish.
+    std::barrier<> barrier(threads);
 #pragma omp parallel num_threads(threads)
     {
       const int t = omp_get_thread_num();
@@ -129,26 +206,57 @@ class Trainer {
       scratch.hidden_error.resize(static_cast<std::size_t>(dim_));
       std::int64_t local = 0, local_trained = 0;
       float alpha = static_cast<float>(alpha0_);
-      for (std::int64_t epoch = 0; epoch < o_.epochs && !interrupted(); ++epoch) {
-        for (std::int64_t s = shard_begin; s < shard_end; ++s) {
-          if (local > 10000) {  // word2vec.c's cadence for the shared counter and the rate
-            const std::int64_t done = processed.fetch_add(local) + local;
+      const auto train = [&](std::int64_t s) {
+        const std::int64_t b = c_.sentence_begin(s);
+        const std::int64_t e = c_.sentence_end[static_cast<std::size_t>(s)];
+        sentence.clear();
+        for (std::int64_t i = b; i < e; ++i) {
+          const std::int32_t w = c_.ids[static_cast<std::size_t>(i)];
+          if (keep_[static_cast<std::size_t>(w)] < 1 && keep_[static_cast<std::size_t>(w)] < rng.uniform()) continue;
+          sentence.push_back(w);
+        }
+        local += e - b;
+        local_trained += static_cast<std::int64_t>(sentence.size());
+        train_sentence(sentence, rng, alpha, scratch);
+      };
+      if (copies.empty()) {
+        for (std::int64_t epoch = 0; epoch < o_.epochs && !interrupted(); ++epoch) {
+          for (std::int64_t s = shard_begin; s < shard_end; ++s) {
+            if (local > kRoundWords) {
+              const std::int64_t done = processed.fetch_add(local) + local;
+              if (progress) progress->advance(local);
+              local = 0;
+              alpha = static_cast<float>(alpha0_ * std::max(1 - static_cast<double>(done) / total, 1e-4));
+              if (interrupted()) break;
+            }
+            train(s);
+          }
+        }
+      } else {
+        scratch.copies = &copies[static_cast<std::size_t>(t)];
+        const std::int64_t word_begin = c_.sentence_begin(shard_begin);
+        const std::int64_t shard_words =
+            (shard_end > shard_begin ? c_.sentence_end[static_cast<std::size_t>(shard_end) - 1] : word_begin) -
+            word_begin;
+        for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
+          std::int64_t s = shard_begin;
+          bool halt = false;
+          for (std::int64_t r = 0; r < rounds && !halt; ++r) {
+            // The rate from the round's place in training, the same on every thread.
+            const double done = static_cast<double>(epoch * retained_ + retained_ * r / rounds);
+            alpha = static_cast<float>(alpha0_ * std::max(1 - done / total, 1e-4));
+            const std::int64_t until = word_begin + shard_words * (r + 1) / rounds;
+            for (; s < shard_end && c_.sentence_begin(s) < until; ++s) train(s);
             if (progress) progress->advance(local);
             local = 0;
-            alpha = static_cast<float>(alpha0_ * std::max(1 - static_cast<double>(done) / total, 1e-4));
-            if (interrupted()) break;
+            if (t == 0) stop = interrupted();
+            barrier.arrive_and_wait();
+            halt = stop;  // read between the barriers: every thread sees the same value
+            merge_round(copies, t);
+            barrier.arrive_and_wait();
+            scratch.copies->clear();
           }
-          const std::int64_t b = c_.sentence_begin(s);
-          const std::int64_t e = c_.sentence_end[static_cast<std::size_t>(s)];
-          sentence.clear();
-          for (std::int64_t i = b; i < e; ++i) {
-            const std::int32_t w = c_.ids[static_cast<std::size_t>(i)];
-            if (keep_[static_cast<std::size_t>(w)] < 1 && keep_[static_cast<std::size_t>(w)] < rng.uniform()) continue;
-            sentence.push_back(w);
-          }
-          local += e - b;
-          local_trained += static_cast<std::int64_t>(sentence.size());
-          train_sentence(sentence, rng, alpha, scratch);
+          if (halt) break;
         }
       }
       trained += local_trained;
@@ -206,26 +314,26 @@ class Trainer {
   // The output rows a step trains against: negative sampling's targets, or
   // the inner nodes on the word's Huffman path.
   struct Outputs {
-    float* matrix;
+    Matrix matrix;
     const std::int32_t* rows;
     const float* labels;
     std::size_t n;
     bool hs;
   };
   Outputs negatives(const Scratch& s) {
-    return {syn1_.data(), s.targets.data(), s.labels.data(), s.targets.size(), false};
+    return {kNegative, s.targets.data(), s.labels.data(), s.targets.size(), false};
   }
   Outputs huffman_path(std::int32_t word) {
     const std::int64_t b = tree_.begin[static_cast<std::size_t>(word)];
     const std::int64_t e = tree_.begin[static_cast<std::size_t>(word) + 1];
-    return {syn1_hs_.data(), tree_.points.data() + b, tree_.labels.data() + b, static_cast<std::size_t>(e - b), true};
+    return {kHuffman, tree_.points.data() + b, tree_.labels.data() + b, static_cast<std::size_t>(e - b), true};
   }
 
   // One hidden vector h against the output rows, one row after the other (as
   // word2vec.c); the error for h accumulates in err.
-  void train_hidden(const float* h, const Outputs& o, float alpha, float* err) {
+  void train_hidden(const float* h, const Outputs& o, float alpha, float* err, Scratch& s) {
     for (std::size_t t = 0; t < o.n; ++t) {
-      float* out = o.matrix + static_cast<std::int64_t>(o.rows[t]) * dim_;
+      float* out = write_row(s, o.matrix, o.rows[t]);
       float f = 0;
 #pragma omp simd reduction(+ : f)
       for (std::int64_t k = 0; k < dim_; ++k) f += h[k] * out[k];
@@ -245,11 +353,13 @@ class Trainer {
     const std::size_t nc = s.inputs.size();
     const auto d = static_cast<std::size_t>(dim_);
     s.out_grad.assign(o.n * d, 0.0f);
+    s.outputs.resize(o.n);
+    for (std::size_t t = 0; t < o.n; ++t) s.outputs[t] = read_row(s, o.matrix, o.rows[t]);
     for (std::size_t c = 0; c < nc; ++c) {
       const float* in = s.inputs[c];
       float* gin = s.in_grad.data() + c * d;
       for (std::size_t t = 0; t < o.n; ++t) {
-        const float* out = o.matrix + static_cast<std::int64_t>(o.rows[t]) * dim_;
+        const float* out = s.outputs[t];
         float f = 0;
 #pragma omp simd reduction(+ : f)
         for (std::size_t k = 0; k < d; ++k) f += in[k] * out[k];
@@ -263,7 +373,7 @@ class Trainer {
       }
     }
     for (std::size_t t = 0; t < o.n; ++t) {
-      float* out = o.matrix + static_cast<std::int64_t>(o.rows[t]) * dim_;
+      float* out = write_row(s, o.matrix, o.rows[t]);
       const float* g = s.out_grad.data() + t * d;
 #pragma omp simd
       for (std::size_t k = 0; k < d; ++k) out[k] += g[k];
@@ -290,10 +400,10 @@ class Trainer {
     s.in_grad.assign(nc * d, 0.0f);
     s.inputs.clear();
     s.composed.resize(nc * d);
-    for (std::size_t c = 0; c < nc; ++c) s.inputs.push_back(input_vector(s.contexts[c], s.composed.data() + c * d));
+    for (std::size_t c = 0; c < nc; ++c) s.inputs.push_back(input_vector(s.contexts[c], s.composed.data() + c * d, s));
     if (o_.hierarchical_softmax) train_block(huffman_path(word), alpha, s);
     if (o_.negative > 0) train_block(negatives(s), alpha, s);
-    for (std::size_t c = 0; c < nc; ++c) add_to_input_rows(s.contexts[c], s.in_grad.data() + c * d);
+    for (std::size_t c = 0; c < nc; ++c) add_to_input_rows(s.contexts[c], s.in_grad.data() + c * d, s);
   }
 
   void train_sentence(const std::vector<std::int32_t>& sen, Lcg& rng, float alpha, Scratch& scratch) {
@@ -324,20 +434,20 @@ class Trainer {
     if (s.input_rows.empty()) return;
     std::fill(h, h + dim_, 0.0f);
     for (std::int32_t row : s.input_rows) {
-      const float* in = syn0_.data() + static_cast<std::int64_t>(row) * dim_;
+      const float* in = read_row(s, kInput, row);
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) h[k] += in[k];
     }
     for (std::int64_t k = 0; k < dim_; ++k) h[k] /= static_cast<float>(s.input_rows.size());
     std::fill(err, err + dim_, 0.0f);
     const std::int32_t word = sen[static_cast<std::size_t>(pos)];
-    if (o_.hierarchical_softmax) train_hidden(h, huffman_path(word), alpha, err);
+    if (o_.hierarchical_softmax) train_hidden(h, huffman_path(word), alpha, err, s);
     if (o_.negative > 0) {
       draw_targets(word, rng, s);
-      train_hidden(h, negatives(s), alpha, err);
+      train_hidden(h, negatives(s), alpha, err, s);
     }
     for (std::int32_t row : s.input_rows) {
-      float* in = syn0_.data() + static_cast<std::int64_t>(row) * dim_;
+      float* in = write_row(s, kInput, row);
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) in[k] += err[k];
     }
@@ -345,12 +455,12 @@ class Trainer {
 
   // Word w's input vector: its row, or with subwords the mean of its rows
   // (written to `buffer`).
-  const float* input_vector(std::int32_t w, float* buffer) const {
+  const float* input_vector(std::int32_t w, float* buffer, Scratch& s) {
     const std::int64_t b = row_begin_[static_cast<std::size_t>(w)], e = row_begin_[static_cast<std::size_t>(w) + 1];
-    if (e - b == 1) return syn0_.data() + static_cast<std::int64_t>(rows_[static_cast<std::size_t>(b)]) * dim_;
+    if (e - b == 1) return read_row(s, kInput, rows_[static_cast<std::size_t>(b)]);
     std::fill(buffer, buffer + dim_, 0.0f);
     for (std::int64_t r = b; r < e; ++r) {
-      const float* in = syn0_.data() + static_cast<std::int64_t>(rows_[static_cast<std::size_t>(r)]) * dim_;
+      const float* in = read_row(s, kInput, rows_[static_cast<std::size_t>(r)]);
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) buffer[k] += in[k];
     }
@@ -360,12 +470,52 @@ class Trainer {
   }
 
   // The gradient of word w's input vector goes whole to each of its rows.
-  void add_to_input_rows(std::int32_t w, const float* g) {
+  void add_to_input_rows(std::int32_t w, const float* g, Scratch& s) {
     for (std::int64_t r = row_begin_[static_cast<std::size_t>(w)]; r < row_begin_[static_cast<std::size_t>(w) + 1];
          ++r) {
-      float* in = syn0_.data() + static_cast<std::int64_t>(rows_[static_cast<std::size_t>(r)]) * dim_;
+      float* in = write_row(s, kInput, rows_[static_cast<std::size_t>(r)]);
 #pragma omp simd
       for (std::int64_t k = 0; k < dim_; ++k) in[k] += g[k];
+    }
+  }
+
+  std::vector<float>& matrix(int m) { return m == kInput ? syn0_ : m == kNegative ? syn1_ : syn1_hs_; }
+  // Row r of a matrix as this thread sees it: its own copy if it has written
+  // the row this round (synchronous mode), else the shared row.
+  const float* read_row(Scratch& s, Matrix m, std::int64_t r) {
+    float* shared = matrix(m).data() + r * dim_;
+    if (!s.copies) return shared;
+    const float* own = s.copies->find(m, r);
+    return own ? own : shared;
+  }
+  // The same, for writing: the shared row (Hogwild), or the thread's copy.
+  float* write_row(Scratch& s, Matrix m, std::int64_t r) {
+    float* shared = matrix(m).data() + r * dim_;
+    return s.copies ? s.copies->copy(m, r, shared) : shared;
+  }
+
+  // The end of a synchronous round, run by every thread t of T: each row
+  // written in the round becomes shared + the sum over threads (in thread
+  // order) of copy - shared. Thread t merges the rows r with r mod T = t.
+  void merge_round(std::vector<RowCopies>& copies, int t) {
+    const auto threads = static_cast<int>(copies.size());
+    std::vector<float> before(static_cast<std::size_t>(dim_));
+    for (int m = 0; m < kMatrices; ++m) {
+      for (int u = 0; u < threads; ++u) {
+        for (std::int64_t r : copies[static_cast<std::size_t>(u)].touched(m)) {
+          if (r % threads != t) continue;
+          bool earlier = false;  // merged already, with the first thread that wrote it
+          for (int v = 0; v < u && !earlier; ++v) earlier = copies[static_cast<std::size_t>(v)].find(m, r) != nullptr;
+          if (earlier) continue;
+          float* shared = matrix(m).data() + r * dim_;
+          std::copy(shared, shared + dim_, before.begin());
+          for (int v = u; v < threads; ++v) {
+            const float* own = copies[static_cast<std::size_t>(v)].find(m, r);
+            if (!own) continue;
+            for (std::int64_t k = 0; k < dim_; ++k) shared[k] += own[k] - before[static_cast<std::size_t>(k)];
+          }
+        }
+      }
     }
   }
 

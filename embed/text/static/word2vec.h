@@ -47,6 +47,13 @@ struct Word2VecOptions {
   double alpha = -1;     // starting learning rate; -1: 0.025 for skip-gram, 0.05 for CBOW (word2vec.c)
   std::int64_t epochs = 5;
   std::uint64_t seed = 1;
+  // On several threads: true trains in synchronous rounds (each thread on
+  // its own copies of the rows it writes, merged in thread order every
+  // 10,000 words per thread), so the same seed and thread count give the
+  // same vectors; false is Hogwild (threads write the shared rows without
+  // locks, as word2vec.c, gensim and fastText do), a little faster and not
+  // reproducible. One thread is reproducible either way.
+  bool deterministic = true;
   // Character n-grams of min_n..max_n characters hashed into `buckets` rows
   // (fastText's defaults 3, 6 and 2,000,000); max_n = 0: plain Word2Vec.
   std::int64_t min_n = 3, max_n = 0, buckets = 2000000;
