@@ -8,9 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
-#include <map>
-#include <mutex>
 #include <utility>
 
 #include "embed/core/buffer_cache.h"

@@ -61,12 +61,9 @@ class TermList {
     return std::string_view(bytes_.data() + b, ends_[i] - b);
   }
   void add(std::string_view term) {
-    append(term);
-    end();
+    bytes_.insert(bytes_.end(), term.begin(), term.end());
+    ends_.push_back(static_cast<std::uint32_t>(bytes_.size()));
   }
-  // Builds a term from pieces: append()... then end().
-  void append(std::string_view piece) { bytes_.insert(bytes_.end(), piece.begin(), piece.end()); }
-  void end() { ends_.push_back(static_cast<std::uint32_t>(bytes_.size())); }
   // Room for `terms` more terms of `bytes` more bytes, in memory advised for
   // huge pages when large (lists that grow to tens of MB).
   void make_room(std::size_t terms, std::size_t bytes) {
