@@ -21,9 +21,11 @@ def b64(field, where):
     return value
 
 
-def entries(dict_dir, name, package):
-    """Yields (headword, definition text) once per distinct definition,
-    skipping the database's own 00-database-* entries."""
+def read(dict_dir, name, package):
+    """The database's body (bytes) and its definitions: a list of
+    (offset, length, [headwords]) in index order of first appearance, each
+    byte range once with every index key that points at it (in index order,
+    repeats dropped), the database's own 00-database-* entries skipped."""
     index = os.path.join(dict_dir, f"{name}.index")
     data = os.path.join(dict_dir, f"{name}.dict.dz")
     for path in (index, data):
@@ -31,7 +33,7 @@ def entries(dict_dir, name, package):
             sys.exit(f"{path} is missing: install the Debian package {package} (make deps does)")
     with gzip.open(data) as f:
         body = f.read()
-    seen = set()
+    keys = {}
     with open(index, encoding="utf-8", errors="replace") as idx:
         for line_no, line in enumerate(idx, 1):
             where = f"{index}:{line_no}"
@@ -39,12 +41,21 @@ def entries(dict_dir, name, package):
             if len(parts) != 3:
                 sys.exit(f"{where}: expected headword, offset and length separated by tabs")
             title, offset, length = parts[0], b64(parts[1], where), b64(parts[2], where)
-            if title.startswith("00-database") or (offset, length) in seen:
+            if title.startswith("00-database"):
                 continue
             if offset + length > len(body):
                 sys.exit(f"{where}: entry runs past the end of {data}")
-            seen.add((offset, length))
-            yield title, body[offset:offset + length].decode("utf-8", errors="replace")
+            heads = keys.setdefault((offset, length), [])
+            if title not in heads:
+                heads.append(title)
+    return body, [(o, n, heads) for (o, n), heads in keys.items()]
+
+
+def entries(dict_dir, name, package):
+    """Yields (first headword, definition text) once per distinct definition."""
+    body, defs = read(dict_dir, name, package)
+    for offset, length, heads in defs:
+        yield heads[0], body[offset:offset + length].decode("utf-8", errors="replace")
 
 
 def newer_than(output, *inputs):
