@@ -107,6 +107,9 @@ struct SearchOptions {
   std::int64_t ef_search = 0;  // 0: the collection's
   std::int64_t nprobe = 0;     // 0: the collection's
   bool json = false;
+  std::string group_by;        // "" (each document) | "title" (one result per title)
+  std::int64_t per_group = 2;  // entries shown per title
+  std::int64_t depth = 0;      // documents searched to fill k titles; 0: max(100, 10 k)
 };
 
 // `embed text encode`
@@ -143,6 +146,7 @@ struct DemoSearchOptions {
                                       "science of the stars", "a device for measuring time"};
   std::int64_t k = 5;
   std::string mode = "hybrid";
+  std::string group_by = "title";  // a dictionary answers with words
 };
 
 // `embed demo mlp`: the engine's end-to-end check (a small MLP).

@@ -64,6 +64,7 @@ int run_demo_search(const DemoSearchOptions& o) {
   s.queries = o.queries;
   s.k = o.k;
   s.mode = o.mode;
+  if (o.group_by != "none") s.group_by = o.group_by;
   return run_search(s);
 }
 

@@ -1,6 +1,7 @@
 // `embed index build|add` and `embed search`: collections of documents
 // (embed/search/collection.h) built with a text encoder and searched by
 // dense, sparse or hybrid retrieval.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -20,6 +21,25 @@ std::string one_line(std::string text, std::size_t width) {
   std::size_t cut = width - 3;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
   return text.substr(0, cut) + "...";
+}
+
+void print_json_line(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+// What each list said of a hit, in words: "dense cosine 0.712 #1, TF-IDF
+// cosine 0.412 #3" (the score, then the rank in that list; the result's own
+// rank is the fused one). A list that did not return the document says so.
+std::string readable_scores(const search::Hit& h, search::SearchMode mode, search::Metric metric) {
+  std::vector<std::string> parts;
+  if (mode != search::SearchMode::sparse)
+    parts.push_back(h.dense_rank > 0
+                        ? fmt::format("dense {} {:.3f} #{}", search::metric_name(metric), h.dense_score, h.dense_rank)
+                        : "dense: not in its list");
+  if (mode != search::SearchMode::dense)
+    parts.push_back(h.sparse_rank > 0 ? fmt::format("TF-IDF cosine {:.3f} #{}", h.sparse_score, h.sparse_rank)
+                                      : "TF-IDF: not in its list");
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 void print_collection(const search::Collection& c, const std::string& dir) {
@@ -69,20 +89,42 @@ int run_search(const SearchOptions& o) {
   search::Collection c = search::Collection::open(o.collection);
   if (o.ef_search > 0) c.set_ef_search(o.ef_search);
   if (o.nprobe > 0) c.set_nprobe(o.nprobe);
-  const auto results = c.search(queries, o.k, search::parse_search_mode(o.mode));
+  const search::SearchMode mode = search::parse_search_mode(o.mode);
+  if (!o.group_by.empty()) {
+    const std::int64_t depth = o.depth > 0 ? o.depth : std::max<std::int64_t>(100, 10 * o.k);
+    const auto results = c.search_grouped(queries, o.k, mode, o.per_group, depth);
+    for (std::size_t q = 0; q < results.size(); ++q) {
+      if (o.json) {
+        print_json_line({{"query", queries[q]},
+                         {"mode", o.mode},
+                         {"group_by", o.group_by},
+                         {"groups", search::groups_json(results[q])}});
+        continue;
+      }
+      std::cout << "query: " << queries[q] << '\n';
+      if (results[q].empty()) std::cout << "  (nothing found)\n";
+      for (const search::GroupedHit& g : results[q]) {
+        std::cout << fmt::format("  {:>2}. {}  ({}{})\n", g.rank, g.key,
+                                 readable_scores(g.entries.front(), mode, c.index().metric()),
+                                 g.size > 1 ? fmt::format("; {} entries matched", g.size) : "");
+        for (const search::Hit& h : g.entries)
+          std::cout << fmt::format("        [{}] {}\n", h.id, one_line(h.document.text, 100));
+      }
+    }
+    return 0;
+  }
+  const auto results = c.search(queries, o.k, mode);
   for (std::size_t q = 0; q < results.size(); ++q) {
     if (o.json) {
-      std::cout << nlohmann::json{{"query", queries[q]}, {"mode", o.mode}, {"hits", search::hits_json(results[q])}}
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                << '\n';
+      print_json_line({{"query", queries[q]}, {"mode", o.mode}, {"hits", search::hits_json(results[q])}});
       continue;
     }
     std::cout << "query: " << queries[q] << '\n';
     if (results[q].empty()) std::cout << "  (nothing found)\n";
     for (const search::Hit& h : results[q]) {
       const std::string title = h.document.title.empty() ? "" : h.document.title + ": ";
-      std::cout << fmt::format("  {:>2}. {:.4f}  [{}] {}\n", h.rank, h.score, h.id,
-                               one_line(title + h.document.text, 110));
+      std::cout << fmt::format("  {:>2}. [{}] {}\n      ({})\n", h.rank, h.id, one_line(title + h.document.text, 110),
+                               readable_scores(h, mode, c.index().metric()));
     }
   }
   return 0;

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("-k", demo_search.k, "results per query")->check(CLI::Range(1, 1000));
   demo_cmd->add_option("--mode", demo_search.mode, "dense | sparse | hybrid")
       ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
+  demo_cmd->add_option("--group-by", demo_search.group_by, "title: one result per word (default); none: per entry")
+      ->check(CLI::IsMember({"title", "none"}));
   embed::cli::DemoOptions demo;
   auto* demo_mlp = demo_cmd->add_subcommand("mlp", "train a small MLP end to end, save and reload it (safetensors)");
   demo_mlp->add_option("--seed", demo.seed, "random seed");
@@ -235,6 +237,13 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--nprobe", srch.nprobe, "IVF-PQ cells visited (more: better recall, slower)")
       ->check(CLI::Range(1, 1 << 20));
   search_cmd->add_flag("--json", srch.json, "one JSON line per query");
+  search_cmd
+      ->add_option("--group-by", srch.group_by, "title: one result per distinct title, ranked by its best document")
+      ->check(CLI::IsMember({"title"}));
+  search_cmd->add_option("--per-group", srch.per_group, "documents shown per title (with --group-by)")
+      ->check(CLI::Range(1, 1000));
+  search_cmd->add_option("--depth", srch.depth, "documents searched to fill k titles (default max(100, 10 k))")
+      ->check(CLI::Range(1, 1000000));
 
   embed::cli::TextEncodeOptions te;
   auto* text_cmd = app.add_subcommand("text", "sentence embeddings of text");

@@ -90,21 +90,60 @@ SearchMode parse_search_mode(const std::string& name) {
   throw InvalidArgument(fmt::format("unknown search mode '{}' (dense | sparse | hybrid)", name));
 }
 
+nlohmann::json hit_json(const Hit& h) {
+  // Metadata is stored as JSON text; a store edited by hand may hold
+  // something else, which is then returned as a string.
+  nlohmann::json metadata = nlohmann::json::parse(h.document.metadata, nullptr, false);
+  if (metadata.is_discarded()) metadata = h.document.metadata;
+  nlohmann::json j = {{"rank", h.rank},
+                      {"id", h.id},
+                      {"score", h.score},
+                      {"title", h.document.title},
+                      {"text", h.document.text},
+                      {"path", h.document.path},
+                      {"metadata", std::move(metadata)}};
+  if (h.dense_rank > 0) j["dense"] = {{"score", h.dense_score}, {"rank", h.dense_rank}};
+  if (h.sparse_rank > 0) j["sparse"] = {{"score", h.sparse_score}, {"rank", h.sparse_rank}};
+  return j;
+}
+
 nlohmann::json hits_json(const std::vector<Hit>& hits) {
   nlohmann::json out = nlohmann::json::array();
-  for (const Hit& h : hits) {
-    // Metadata is stored as JSON text; a store edited by hand may hold
-    // something else, which is then returned as a string.
-    nlohmann::json metadata = nlohmann::json::parse(h.document.metadata, nullptr, false);
-    if (metadata.is_discarded()) metadata = h.document.metadata;
-    out.push_back({{"rank", h.rank},
-                   {"id", h.id},
-                   {"score", h.score},
-                   {"title", h.document.title},
-                   {"text", h.document.text},
-                   {"path", h.document.path},
-                   {"metadata", std::move(metadata)}});
+  for (const Hit& h : hits) out.push_back(hit_json(h));
+  return out;
+}
+
+std::vector<GroupedHit> group_by_title(const std::vector<Hit>& hits, std::int64_t k, std::int64_t per_group) {
+  EMBED_CHECK(k > 0 && per_group > 0, "k and per_group must be positive, got {} and {}", k, per_group);
+  std::vector<GroupedHit> groups;
+  std::unordered_map<std::string, std::size_t> at;  // folded title -> group
+  for (const Hit& h : hits) {                       // hits come best first, so a group's first entry is its best
+    std::string key = h.document.title;
+    for (char& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (key.empty()) key = fmt::format("\x01{}", h.id);  // untitled: a group of its own
+    auto [it, added] = at.emplace(key, groups.size());
+    if (added) {
+      if (static_cast<std::int64_t>(groups.size()) == k) {  // k groups are full: later titles are not needed
+        at.erase(it);
+        continue;
+      }
+      groups.push_back(GroupedHit{static_cast<std::int64_t>(groups.size() + 1), h.document.title, h.score, 0, {}});
+    }
+    GroupedHit& g = groups[it->second];
+    ++g.size;
+    if (static_cast<std::int64_t>(g.entries.size()) < per_group) g.entries.push_back(h);
   }
+  return groups;
+}
+
+nlohmann::json groups_json(const std::vector<GroupedHit>& groups) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const GroupedHit& g : groups)
+    out.push_back({{"rank", g.rank},
+                   {"title", g.key},
+                   {"score", g.score},
+                   {"matched_entries", g.size},
+                   {"entries", hits_json(g.entries)}});
   return out;
 }
 
@@ -454,15 +493,40 @@ std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>&
       const auto& s = mode == SearchMode::dense ? dense_scores[i] : sparse_scores[i];
       for (std::size_t j = 0; j < ids.size(); ++j) ranked.emplace_back(ids[j], s[j]);
     }
+    // Where each list put each document, for scores a person can read.
+    std::unordered_map<std::int64_t, std::size_t> dense_at, sparse_at;
+    if (mode != SearchMode::sparse)
+      for (std::size_t j = 0; j < dense[i].size(); ++j) dense_at.emplace(dense[i][j], j);
+    if (mode != SearchMode::dense)
+      for (std::size_t j = 0; j < sparse[i].size(); ++j) sparse_at.emplace(sparse[i][j], j);
     std::vector<std::int64_t> ids;
     for (const auto& [id, score] : ranked) ids.push_back(id);
     std::vector<std::optional<Document>> docs = store_.get(ids);
     for (std::size_t j = 0; j < ranked.size(); ++j) {
       EMBED_CHECK_AS(FormatError, docs[j].has_value(), "{}: id {} is indexed but not in the document store", dir_,
                      ranked[j].first);
-      out[i].push_back(Hit{static_cast<std::int64_t>(j + 1), ranked[j].first, ranked[j].second, std::move(*docs[j])});
+      Hit h{static_cast<std::int64_t>(j + 1), ranked[j].first, ranked[j].second, std::move(*docs[j])};
+      if (auto d = dense_at.find(h.id); d != dense_at.end()) {
+        h.dense_rank = static_cast<std::int64_t>(d->second + 1);
+        h.dense_score = dense_scores[i][d->second];
+      }
+      if (auto sp = sparse_at.find(h.id); sp != sparse_at.end()) {
+        h.sparse_rank = static_cast<std::int64_t>(sp->second + 1);
+        h.sparse_score = sparse_scores[i][sp->second];
+      }
+      out[i].push_back(std::move(h));
     }
   }
+  return out;
+}
+
+std::vector<std::vector<GroupedHit>> Collection::search_grouped(const std::vector<std::string>& queries, std::int64_t k,
+                                                                SearchMode mode, std::int64_t per_group,
+                                                                std::int64_t depth) const {
+  const auto hits = search(queries, std::max(k, depth), mode);
+  std::vector<std::vector<GroupedHit>> out;
+  out.reserve(hits.size());
+  for (const auto& h : hits) out.push_back(group_by_title(h, k, per_group));
   return out;
 }
 

@@ -57,11 +57,35 @@ struct Hit {
   std::int64_t id = -1;
   double score = 0;  // the index's score (dense), cosine (sparse) or the fused RRF score (hybrid)
   Document document;
+  // What each list said of this document, so that a person can read a fused
+  // result: the dense score (cosine for a cosine collection) and the sparse
+  // score, with the document's rank in each list (1 = best); rank 0 where
+  // the document was not in that list (its score is then 0 and means nothing).
+  double dense_score = 0, sparse_score = 0;
+  std::int64_t dense_rank = 0, sparse_rank = 0;
 };
 
 // {"rank", "id", "score", "title", "text", "path", "metadata"} for each hit
-// of one query, as `embed search --json` and /v1/search answer.
+// of one query, as `embed search --json` and /v1/search answer, with
+// "dense": {"score", "rank"} and "sparse": {...} for the lists it was in.
 nlohmann::json hits_json(const std::vector<Hit>& hits);
+nlohmann::json hit_json(const Hit& hit);
+
+// Hits grouped by a document field: one result per distinct title (a word of
+// a dictionary rather than each of its entries). A group ranks where its best
+// entry ranks, scores that entry's score, and keeps its best `per_group`
+// entries, best first. Titles are compared ignoring ASCII case ("Salt" and
+// "salt" are one word); documents without a title each stay alone.
+struct GroupedHit {
+  std::int64_t rank = 0;  // 1 = best
+  std::string key;        // the title of the best entry
+  double score = 0;       // the best entry's score
+  std::int64_t size = 0;  // entries of the group among the hits, also those not kept
+  std::vector<Hit> entries;
+};
+std::vector<GroupedHit> group_by_title(const std::vector<Hit>& hits, std::int64_t k, std::int64_t per_group);
+// {"rank", "title", "score", "entries": [hit_json...], "matched_entries"} per group.
+nlohmann::json groups_json(const std::vector<GroupedHit>& groups);
 
 // Reciprocal-rank fusion (Cormack, Clarke & Buettcher 2009): each id scores
 // sum over the lists it appears in of 1 / (k_rrf + rank), ranks from 1;
@@ -91,6 +115,11 @@ class Collection {
   std::int64_t add(std::vector<Document> docs);
   std::vector<std::vector<Hit>> search(const std::vector<std::string>& queries, std::int64_t k,
                                        SearchMode mode = SearchMode::dense) const;
+  // The k best titles for each query (group_by_title over a deeper search:
+  // `depth` documents, at least k).
+  std::vector<std::vector<GroupedHit>> search_grouped(const std::vector<std::string>& queries, std::int64_t k,
+                                                      SearchMode mode, std::int64_t per_group,
+                                                      std::int64_t depth) const;
 
   // HNSW's search-time candidate list, IVF-PQ's cells visited per query
   // (InvalidArgument for other backends).

@@ -131,6 +131,43 @@ def test_build_search_add_and_errors(licence_model, docs, tmp_path):
     assert run("search", str(tmp_path), "q").returncode == 1  # not a collection
 
 
+def test_search_grouped_by_title(licence_model, docs, tmp_path):
+    """--group-by title: one result per title (ASCII case ignored), ranked by
+    its best document, with that title's best documents under it."""
+    titled = [dict(d, title=d["title"].upper() if i % 2 else d["title"]) for i, d in enumerate(docs)]
+    coll = tmp_path / "coll"
+    r = run("index", "build", "--model", licence_model, "--input", write_jsonl(tmp_path / "d.jsonl", titled), "-o",
+            str(coll))
+    assert r.returncode == 0, r.stderr
+    queries = ["permission to copy and distribute", "warranty of merchantability"]
+    for mode in ["dense", "sparse", "hybrid"]:
+        flat = search(coll, queries, mode, k=200)
+        r = run("search", str(coll), *queries, "-k", "4", "--mode", mode, "--json", "--group-by", "title",
+                "--per-group", "2", "--depth", "200")
+        assert r.returncode == 0, r.stderr
+        for answer, ungrouped in zip(map(json.loads, r.stdout.splitlines()), flat):
+            groups = answer["groups"]
+            # The reference: walk the ungrouped ranking, a title's first document opens its group.
+            expected = {}
+            for hit in ungrouped["hits"]:
+                expected.setdefault(hit["title"].lower(), []).append(hit)
+            expected = list(expected.items())[:4]
+            assert [g["rank"] for g in groups] == list(range(1, len(expected) + 1))
+            for g, (key, hits) in zip(groups, expected):
+                assert g["title"].lower() == key and g["matched_entries"] == len(hits)
+                assert [e["id"] for e in g["entries"]] == [h["id"] for h in hits[:2]]
+                assert g["score"] == hits[0]["score"]
+                top = g["entries"][0]
+                if mode != "sparse":
+                    assert "dense" in top or mode == "hybrid"
+                if mode == "dense":
+                    assert top["dense"] == {"score": top["score"], "rank": [h["id"] for h in ungrouped["hits"]].index(top["id"]) + 1}
+                if mode == "hybrid":
+                    assert "dense" in top or "sparse" in top
+    bad = run("search", str(coll), "q", "--group-by", "path")
+    assert bad.returncode != 0 and "path" in bad.stderr
+
+
 def test_kill_9_during_add_leaves_the_old_or_the_new_state(licence_model, docs, tmp_path):
     """Acceptance (issue 3): a collection survives kill -9 during `index add`."""
     base = tmp_path / "base"
@@ -181,9 +218,13 @@ def test_embed_demo_builds_once_and_searches(docs, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "training subword vectors" in r.stderr and "building" in r.stderr
     assert "query: the software is provided as is without warranty" in r.stdout
-    assert re.search(r"^\s+1\. \d\.\d{4}\s+\[\d+\] ", r.stdout, re.M) and "warrant" in r.stdout.lower()
-    again = run(*args, "--mode", "dense", "copyright notice")
+    # One result per title (the dictionary's words), with what each list said of it.
+    assert re.search(r"^\s+1\. .+  \(dense cosine \d\.\d{3} #\d+, TF-IDF cosine \d\.\d{3} #\d+", r.stdout, re.M)
+    assert re.search(r"^\s+\[\d+\] ", r.stdout, re.M) and "warrant" in r.stdout.lower()
+    titles = re.findall(r"^\s+\d\. (.+?)  \(", r.stdout, re.M)
+    assert len(titles) == 3 and len(set(t.lower() for t in titles)) == 3
+    again = run(*args, "--mode", "dense", "--group-by", "none", "copyright notice")
     assert again.returncode == 0 and again.stderr.count("up to date") == 2
-    assert len(re.findall(r"^\s+\d\. ", again.stdout, re.M)) == 3
+    assert len(re.findall(r"^\s+\d\. \[\d+\] ", again.stdout, re.M)) == 3
     missing = run("demo", "--corpus", str(tmp_path / "none.jsonl"), "--workdir", str(tmp_path / "w2"))
     assert missing.returncode == 1 and "prepare-gcide.py" in missing.stderr

@@ -200,6 +200,42 @@ TEST(HitsJson, MetadataThatIsNotJsonComesBackAsAString) {
   EXPECT_NO_THROW((void)j.dump());
 }
 
+TEST(GroupByTitle, OneResultPerTitleRankedByItsBestEntry) {
+  std::vector<Hit> hits;
+  const std::vector<std::string> titles = {"Salt", "Boat", "salt", "", "Oar", "Boat", "", "SALT"};
+  for (std::size_t i = 0; i < titles.size(); ++i) {
+    Hit h;
+    h.rank = static_cast<std::int64_t>(i + 1);
+    h.id = static_cast<std::int64_t>(100 + i);
+    h.score = 1.0 - 0.1 * static_cast<double>(i);
+    h.document.title = titles[i];
+    hits.push_back(h);
+  }
+  const auto groups = group_by_title(hits, 10, 2);
+  ASSERT_EQ(groups.size(), 5u);  // Salt, Boat, (untitled 103), Oar, (untitled 106)
+  EXPECT_EQ(groups[0].key, "Salt");
+  EXPECT_EQ(groups[0].size, 3);
+  ASSERT_EQ(groups[0].entries.size(), 2u);
+  EXPECT_EQ(groups[0].entries[0].id, 100);
+  EXPECT_EQ(groups[0].entries[1].id, 102);
+  EXPECT_DOUBLE_EQ(groups[0].score, 1.0);
+  EXPECT_EQ(groups[1].key, "Boat");
+  EXPECT_EQ(groups[1].size, 2);
+  EXPECT_EQ(groups[2].entries[0].id, 103);
+  EXPECT_EQ(groups[3].key, "Oar");
+  EXPECT_EQ(groups[4].entries[0].id, 106);
+  for (std::size_t g = 0; g < groups.size(); ++g) EXPECT_EQ(groups[g].rank, static_cast<std::int64_t>(g + 1));
+  // k groups at most; entries of a kept group still count after the k-th opens.
+  const auto two = group_by_title(hits, 2, 1);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].size, 3);
+  EXPECT_EQ(two[0].entries.size(), 1u);
+  EXPECT_THROW((void)group_by_title(hits, 0, 1), embed::InvalidArgument);
+  const auto j = groups_json(groups);
+  EXPECT_EQ(j[0]["matched_entries"], 3);
+  EXPECT_EQ(j[0]["entries"][1]["id"], 102);
+}
+
 TEST(ReciprocalRankFusion, FollowsTheFormula) {
   // a: ranks 1 and 2 -> 1/61 + 1/62; b: 2 and 1 -> the same; c: 3 in one list.
   const auto fused = reciprocal_rank_fusion({{7, 8, 9}, {8, 7}}, 3);
