@@ -59,6 +59,7 @@ bench: build
 	TFIDF_CORPUS=licences PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/tfidf/vs_sklearn.py
 	EMBED_BIN=$(BUILD)/embed /usr/bin/python3 bench/word2vec/vs_gensim_fasttext.py
 	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/search/vs_faiss_hnswlib.py
+	BUILD=$(BUILD) bash bench/dictionary/evaluate.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -4,6 +4,11 @@ retrieval_reference.py: the way to measure a build that has no
 `embed eval retrieval` (it measured the main job before this evaluation
 existed). Results keep the order the search printed them in.
 
+With --group-by title the search answers titles; each is represented by its
+best entry (which carries the title), so accuracy@k, MRR and the rank of the
+first relevant answer are those of the titles when the judgements are by
+title, as make_beir.py writes them.
+
 Usage: score_search.py EMBED COLLECTION BEIR_DIR [--mode hybrid] [--k 100] [--group-by title]"""
 import argparse
 import json
@@ -36,22 +41,26 @@ def main():
     ap.add_argument("beir")
     ap.add_argument("--mode", default="hybrid")
     ap.add_argument("--k", type=int, default=100)
+    ap.add_argument("--group-by", default="")
     args = ap.parse_args()
     queries, qrels = read_beir(args.beir)
     ids = list(queries)
-    proc = subprocess.run([args.embed, "search", args.collection, "--json", "-k", str(args.k), "--mode", args.mode],
+    group = ["--group-by", args.group_by, "--per-group", "1"] if args.group_by else []
+    proc = subprocess.run([args.embed, "search", args.collection, "--json", "-k", str(args.k), "--mode", args.mode,
+                           *group],
                           input="\n".join(queries[q] for q in ids) + "\n", capture_output=True, text=True, check=True)
     lines = proc.stdout.splitlines()
     assert len(lines) == len(ids), (len(lines), len(ids))
     run = {}
     for q, line in zip(ids, lines):
-        hits = json.loads(line)["hits"]
+        answer = json.loads(line)
+        hits = answer["hits"] if "hits" in answer else [dict(g["entries"][0], rank=g["rank"]) for g in answer["groups"]]
         run[q] = {str(h["id"]): -float(h["rank"]) for h in hits}
     mean, _ = ref.evaluate(run, qrels)
     ranks = sorted(r if r is not None else float("inf")
                    for r in (ref.first_relevant_rank(run.get(q, {}), j) for q, j in qrels.items()))
     median = ranks[len(ranks) // 2] if len(ranks) % 2 else (ranks[len(ranks) // 2 - 1] + ranks[len(ranks) // 2]) / 2
-    print(json.dumps({"mode": args.mode, "queries": len(qrels), "accuracy@1": mean["accuracy@1"],
+    print(json.dumps({"mode": args.mode, "group_by": args.group_by or "none", "queries": len(qrels), "accuracy@1": mean["accuracy@1"],
                       "accuracy@10": mean["accuracy@10"], "accuracy@100": mean["accuracy@100"],
                       "mrr@10": mean["mrr@10"], "median_rank": median if median != float("inf") else f">{args.k}"}))
 
