@@ -96,6 +96,9 @@ struct IndexOptions {
   std::int64_t m = 16, ef_construction = 200, ef_search = 64;
   std::int64_t nlist = 1024, pq_m = 0, nprobe = 16;
   bool no_sparse = false;
+  double bm25_k1 = 0.9, bm25_b = 0.4, bm25_delta = 0;  // Pyserini's k1, b; BM25+ when delta > 0
+  std::string bm25_idf = "lucene";
+  bool bm25_k1_plus_1 = false;
 };
 
 // `embed search`
@@ -107,9 +110,11 @@ struct SearchOptions {
   std::int64_t ef_search = 0;  // 0: the collection's
   std::int64_t nprobe = 0;     // 0: the collection's
   bool json = false;
-  std::string group_by;        // "" (each document) | "title" (one result per title)
-  std::int64_t per_group = 2;  // entries shown per title
-  std::int64_t depth = 0;      // documents searched to fill k titles; 0: max(100, 10 k)
+  std::string sparse = "bm25";  // the sparse list: bm25 | tfidf
+  bool explain = false;         // name the matched terms of each hit
+  std::string group_by;         // "" (each document) | "title" (one result per title)
+  std::int64_t per_group = 2;   // entries shown per title
+  std::int64_t depth = 0;       // documents searched to fill k titles; 0: max(100, 10 k)
 };
 
 // `embed text encode`
@@ -147,6 +152,8 @@ struct DemoSearchOptions {
   std::int64_t k = 5;
   std::string mode = "hybrid";
   std::string group_by = "title";  // a dictionary answers with words
+  std::string sparse = "bm25";
+  bool explain = false;
 };
 
 // `embed demo mlp`: the engine's end-to-end check (a small MLP).

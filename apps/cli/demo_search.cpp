@@ -50,7 +50,17 @@ int run_demo_search(const DemoSearchOptions& o) {
     std::fprintf(stderr, "embed demo: %lld words in the vocabulary, %.1f s -> %s\n",
                  static_cast<long long>(r.vectors.size()), r.seconds, model.c_str());
   }
-  if (newer(collection / "manifest.json", model)) {
+  // A collection of an older format is built again (it is the demo's own).
+  bool current = newer(collection / "manifest.json", model);
+  if (current) {
+    try {
+      (void)search::Collection::open(collection.string(), /*writable=*/false, /*progress=*/false);
+    } catch (const Unsupported& e) {
+      std::fprintf(stderr, "embed demo: %s\n", e.what());
+      current = false;
+    }
+  }
+  if (current) {
     std::fprintf(stderr, "embed demo: %s is up to date\n", collection.c_str());
   } else {
     fs::remove_all(collection);
@@ -65,6 +75,8 @@ int run_demo_search(const DemoSearchOptions& o) {
   s.k = o.k;
   s.mode = o.mode;
   if (o.group_by != "none") s.group_by = o.group_by;
+  s.sparse = o.sparse;
+  s.explain = o.explain;
   return run_search(s);
 }
 

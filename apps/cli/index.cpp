@@ -30,15 +30,22 @@ void print_json_line(const nlohmann::json& j) {
 // What each list said of a hit, in words: "dense cosine 0.712 #1, TF-IDF
 // cosine 0.412 #3" (the score, then the rank in that list; the result's own
 // rank is the fused one). A list that did not return the document says so.
-std::string readable_scores(const search::Hit& h, search::SearchMode mode, search::Metric metric) {
+std::string readable_scores(const search::Hit& h, const search::QueryOptions& query, search::Metric metric) {
+  const search::SearchMode mode = query.mode;
+  const char* sparse = query.sparse == search::SparseScorer::bm25 ? "BM25" : "TF-IDF cosine";
   std::vector<std::string> parts;
   if (mode != search::SearchMode::sparse)
     parts.push_back(h.dense_rank > 0
                         ? fmt::format("dense {} {:.3f} #{}", search::metric_name(metric), h.dense_score, h.dense_rank)
                         : "dense: not in its list");
   if (mode != search::SearchMode::dense)
-    parts.push_back(h.sparse_rank > 0 ? fmt::format("TF-IDF cosine {:.3f} #{}", h.sparse_score, h.sparse_rank)
-                                      : "TF-IDF: not in its list");
+    parts.push_back(h.sparse_rank > 0 ? fmt::format("{} {:.3f} #{}", sparse, h.sparse_score, h.sparse_rank)
+                                      : fmt::format("{}: not in its list", sparse));
+  if (!h.matched.empty()) {
+    std::vector<std::string> terms;
+    for (const search::MatchedTerm& m : h.matched) terms.push_back(fmt::format("{} {:.3f}", m.term, m.contribution));
+    parts.push_back(fmt::format("matched: {}", fmt::join(terms, ", ")));
+  }
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -46,7 +53,7 @@ void print_collection(const search::Collection& c, const std::string& dir) {
   std::fprintf(stderr, "%s: %lld documents, %lld in the %s index (%s, dim %lld)%s, generation %lld\n", dir.c_str(),
                static_cast<long long>(c.size()), static_cast<long long>(c.index().size()),
                std::string(c.index().kind()).c_str(), std::string(search::metric_name(c.index().metric())).c_str(),
-               static_cast<long long>(c.index().dim()), c.has_sparse() ? " + TF-IDF rows" : "",
+               static_cast<long long>(c.index().dim()), c.has_sparse() ? " + sparse rows (BM25, TF-IDF)" : "",
                static_cast<long long>(c.generation()));
 }
 
@@ -63,6 +70,11 @@ int run_index_build(const IndexOptions& o) {
   options.ivfpq.m = o.pq_m;
   options.ivfpq.nprobe = o.nprobe;
   options.sparse = !o.no_sparse;
+  options.bm25 = {.k1 = o.bm25_k1,
+                  .b = o.bm25_b,
+                  .delta = o.bm25_delta,
+                  .idf = text::parse_bm25_idf(o.bm25_idf),
+                  .k1_plus_1 = o.bm25_k1_plus_1};
   auto encoder = text::text_encoder_for_model(o.model);  // a bad model fails before the documents are read
   std::vector<search::Document> docs = read_documents(o.inputs, /*keep_empty=*/false);
   std::fprintf(stderr, "read %zu documents; encoder: %s\n", docs.size(), o.model.c_str());
@@ -90,22 +102,24 @@ int run_search(const SearchOptions& o) {
   if (o.ef_search > 0) c.set_ef_search(o.ef_search);
   if (o.nprobe > 0) c.set_nprobe(o.nprobe);
   const search::SearchMode mode = search::parse_search_mode(o.mode);
+  const search::QueryOptions query{.mode = mode, .sparse = search::parse_sparse_scorer(o.sparse), .explain = o.explain};
   if (!o.group_by.empty()) {
     const std::int64_t depth = o.depth > 0 ? o.depth : std::max<std::int64_t>(100, 10 * o.k);
-    const auto results = c.search_grouped(queries, o.k, mode, o.per_group, depth);
+    const auto results = c.search_grouped(queries, o.k, query, o.per_group, depth);
     for (std::size_t q = 0; q < results.size(); ++q) {
       if (o.json) {
-        print_json_line({{"query", queries[q]},
-                         {"mode", o.mode},
-                         {"group_by", o.group_by},
-                         {"groups", search::groups_json(results[q])}});
+        print_json_line(nlohmann::json{{"query", queries[q]},
+                                       {"mode", o.mode},
+                                       {"sparse", o.sparse},
+                                       {"group_by", o.group_by},
+                                       {"groups", search::groups_json(results[q])}});
         continue;
       }
       std::cout << "query: " << queries[q] << '\n';
       if (results[q].empty()) std::cout << "  (nothing found)\n";
       for (const search::GroupedHit& g : results[q]) {
         std::cout << fmt::format("  {:>2}. {}  ({}{})\n", g.rank, g.key,
-                                 readable_scores(g.entries.front(), mode, c.index().metric()),
+                                 readable_scores(g.entries.front(), query, c.index().metric()),
                                  g.size > 1 ? fmt::format("; {} entries matched", g.size) : "");
         for (const search::Hit& h : g.entries)
           std::cout << fmt::format("        [{}] {}\n", h.id, one_line(h.document.text, 100));
@@ -113,10 +127,11 @@ int run_search(const SearchOptions& o) {
     }
     return 0;
   }
-  const auto results = c.search(queries, o.k, mode);
+  const auto results = c.search(queries, o.k, query);
   for (std::size_t q = 0; q < results.size(); ++q) {
     if (o.json) {
-      print_json_line({{"query", queries[q]}, {"mode", o.mode}, {"hits", search::hits_json(results[q])}});
+      print_json_line(nlohmann::json{
+          {"query", queries[q]}, {"mode", o.mode}, {"sparse", o.sparse}, {"hits", search::hits_json(results[q])}});
       continue;
     }
     std::cout << "query: " << queries[q] << '\n';
@@ -124,7 +139,7 @@ int run_search(const SearchOptions& o) {
     for (const search::Hit& h : results[q]) {
       const std::string title = h.document.title.empty() ? "" : h.document.title + ": ";
       std::cout << fmt::format("  {:>2}. [{}] {}\n      ({})\n", h.rank, h.id, one_line(title + h.document.text, 110),
-                               readable_scores(h, mode, c.index().metric()));
+                               readable_scores(h, query, c.index().metric()));
     }
   }
   return 0;

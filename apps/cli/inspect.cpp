@@ -31,7 +31,8 @@ int run_inspect(const std::string& path) {
     std::printf("  index: %s, metric %s, %lld vectors of dimension %lld\n", std::string(c.index().kind()).c_str(),
                 std::string(search::metric_name(c.index().metric())).c_str(), static_cast<long long>(c.index().size()),
                 static_cast<long long>(c.index().dim()));
-    std::printf("  sparse rows: %s\n", c.has_sparse() ? "TF-IDF (sparse and hybrid search)" : "none");
+    std::printf("  sparse rows: %s\n",
+                c.has_sparse() ? "term counts (BM25 and TF-IDF for sparse and hybrid search)" : "none");
     std::printf("  encoder: %s\n", c.manifest()["encoder"].value("type", "?").c_str());
     return 0;
   }

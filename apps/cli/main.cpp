@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
   demo_cmd->add_option("--group-by", demo_search.group_by, "title: one result per word (default); none: per entry")
       ->check(CLI::IsMember({"title", "none"}));
+  demo_cmd->add_option("--sparse", demo_search.sparse, "the sparse list: bm25 | tfidf")
+      ->check(CLI::IsMember({"bm25", "tfidf"}));
+  demo_cmd->add_flag("--explain", demo_search.explain, "name the query terms each result matched");
   embed::cli::DemoOptions demo;
   auto* demo_mlp = demo_cmd->add_subcommand("mlp", "train a small MLP end to end, save and reload it (safetensors)");
   demo_mlp->add_option("--seed", demo.seed, "random seed");
@@ -194,7 +197,8 @@ int main(int argc, char** argv) {
   vec_evaluate->add_flag("--cosmul", vec.cosmul, "answer analogies by 3CosMul");
 
   embed::cli::IndexOptions idx;
-  auto* index_cmd = app.add_subcommand("index", "collections of documents for search: dense index + store (+ TF-IDF)");
+  auto* index_cmd = app.add_subcommand(
+      "index", "collections of documents for search: dense index + store (+ sparse rows for BM25 / TF-IDF)");
   index_cmd->require_subcommand(1);
   auto* index_build = index_cmd->add_subcommand("build", "embed documents and build a new collection directory");
   index_build->add_option("--model", idx.model, "word vectors: fastText .bin (subwords), word2vec .bin or .vec")
@@ -216,7 +220,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   index_build->add_option("--ef-search", idx.ef_search, "HNSW candidates while searching")
       ->check(CLI::Range(1, 100000));
-  index_build->add_flag("--no-sparse", idx.no_sparse, "keep no TF-IDF rows (no sparse or hybrid search)");
+  index_build->add_flag("--no-sparse", idx.no_sparse, "keep no sparse rows (no sparse or hybrid search)");
+  index_build->add_option("--bm25-k1", idx.bm25_k1, "BM25 term-frequency saturation (Pyserini 0.9, Lucene 1.2)")
+      ->check(CLI::Range(0.0, 1e6));
+  index_build->add_option("--bm25-b", idx.bm25_b, "BM25 length normalisation (Pyserini 0.4, Lucene 0.75)")
+      ->check(CLI::Range(0.0, 1.0));
+  index_build->add_option("--bm25-delta", idx.bm25_delta, "BM25+ lower bound of a present term (Lv & Zhai: 1)")
+      ->check(CLI::Range(0.0, 1e6));
+  index_build->add_option("--bm25-idf", idx.bm25_idf, "lucene | robertson | atire")
+      ->check(CLI::IsMember({"lucene", "robertson", "atire"}));
+  index_build->add_flag("--bm25-k1-plus-1", idx.bm25_k1_plus_1, "multiply by (k1 + 1) as Robertson writes BM25");
   auto* index_add = index_cmd->add_subcommand("add", "add documents to a collection (all or nothing)");
   index_add->add_option("collection", idx.collection, "collection directory")
       ->required()
@@ -230,13 +243,16 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   search_cmd->add_option("query", srch.queries, "queries (none: one per line of stdin)");
   search_cmd->add_option("-k", srch.k, "results per query")->check(CLI::Range(1, 100000));
-  search_cmd->add_option("--mode", srch.mode, "dense | sparse (TF-IDF) | hybrid (reciprocal-rank fusion)")
+  search_cmd->add_option("--mode", srch.mode, "dense | sparse (BM25 or TF-IDF) | hybrid (reciprocal-rank fusion)")
       ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
   search_cmd->add_option("--ef-search", srch.ef_search, "HNSW candidates (more: better recall, slower)")
       ->check(CLI::Range(1, 100000));
   search_cmd->add_option("--nprobe", srch.nprobe, "IVF-PQ cells visited (more: better recall, slower)")
       ->check(CLI::Range(1, 1 << 20));
   search_cmd->add_flag("--json", srch.json, "one JSON line per query");
+  search_cmd->add_option("--sparse", srch.sparse, "the sparse list: bm25 (Okapi BM25, default) | tfidf (cosine)")
+      ->check(CLI::IsMember({"bm25", "tfidf"}));
+  search_cmd->add_flag("--explain", srch.explain, "name the query terms each hit matched and what each added");
   search_cmd
       ->add_option("--group-by", srch.group_by, "title: one result per distinct title, ranked by its best document")
       ->check(CLI::IsMember({"title"}));

@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFormat = "embed.cpp collection";
-constexpr int kVersion = 1;
+// Version 2 keeps term counts as the sparse rows (version 1 kept TF-IDF
+// weights, from which BM25 cannot be computed).
+constexpr int kVersion = 2;
 constexpr std::int64_t kBatch = 4096;  // documents per step of the progress bars
 
 std::string dense_file(const std::string& dir, std::int64_t generation) {
@@ -62,11 +64,42 @@ nlohmann::json read_manifest(const std::string& dir) {
   if (!fs::exists(path)) throw IoError(fmt::format("{}: not a collection (no manifest.json)", dir));
   const auto j = nlohmann::json::parse(read_file(path), nullptr, /*allow_exceptions=*/false);
   EMBED_CHECK_AS(FormatError, j.is_object() && j.value("format", "") == kFormat, "{}: not a collection manifest", path);
-  EMBED_CHECK_AS(Unsupported, j.value("version", 0) == kVersion, "{}: collection version {} (this build reads {})",
+  EMBED_CHECK_AS(Unsupported, j.value("version", 0) == kVersion,
+                 "{}: collection version {} (this build reads {}): build it again from its documents with `embed "
+                 "index build`",
                  path, j.value("version", 0), kVersion);
   for (const char* key : {"encoder", "backend", "metric", "dim", "sparse"})
     EMBED_CHECK_AS(FormatError, j.contains(key), "{}: no \"{}\"", path, key);
   return j;
+}
+
+// The vocabulary of the sparse rows: the TF-IDF options' words, every one
+// of them counted.
+text::VectorizerOptions counting(const text::VectorizerOptions& tfidf) {
+  text::VectorizerOptions c;
+  c.analyzer = tfidf.analyzer;
+  c.min_df = {1, false};
+  c.max_df = {1.0, true};
+  c.tf = text::TfScheme::raw;
+  c.idf = text::IdfScheme::none;
+  c.norm = text::RowNorm::none;
+  return c;
+}
+
+nlohmann::json bm25_json(const text::Bm25Options& o) {
+  return {
+      {"k1", o.k1}, {"b", o.b}, {"delta", o.delta}, {"idf", text::bm25_idf_name(o.idf)}, {"k1_plus_1", o.k1_plus_1}};
+}
+
+text::Bm25Options bm25_from_json(const nlohmann::json& j) {
+  text::Bm25Options o;
+  o.k1 = j.at("k1").get<double>();
+  o.b = j.at("b").get<double>();
+  o.delta = j.at("delta").get<double>();
+  o.idf = text::parse_bm25_idf(j.at("idf").get<std::string>());
+  o.k1_plus_1 = j.at("k1_plus_1").get<bool>();
+  o.validate();
+  return o;
 }
 
 bool is_zero(const float* v, std::int64_t d) {
@@ -82,6 +115,14 @@ text::VectorizerOptions CollectionOptions::default_tfidf() {
   v.tf = text::TfScheme::log;
   return v;
 }
+
+SparseScorer parse_sparse_scorer(const std::string& name) {
+  if (name == "bm25") return SparseScorer::bm25;
+  if (name == "tfidf") return SparseScorer::tfidf;
+  throw InvalidArgument(fmt::format("unknown sparse scorer '{}' (bm25 | tfidf)", name));
+}
+
+const char* sparse_scorer_name(SparseScorer scorer) { return scorer == SparseScorer::bm25 ? "bm25" : "tfidf"; }
 
 SearchMode parse_search_mode(const std::string& name) {
   if (name == "dense") return SearchMode::dense;
@@ -104,6 +145,12 @@ nlohmann::json hit_json(const Hit& h) {
                       {"metadata", std::move(metadata)}};
   if (h.dense_rank > 0) j["dense"] = {{"score", h.dense_score}, {"rank", h.dense_rank}};
   if (h.sparse_rank > 0) j["sparse"] = {{"score", h.sparse_score}, {"rank", h.sparse_rank}};
+  if (!h.matched.empty()) {
+    nlohmann::json terms = nlohmann::json::array();
+    for (const MatchedTerm& m : h.matched)
+      terms.push_back({{"term", m.term}, {"query_count", m.query_count}, {"contribution", m.contribution}});
+    j["matched_terms"] = std::move(terms);
+  }
   return j;
 }
 
@@ -200,18 +247,10 @@ void Collection::build(const std::string& dir, std::unique_ptr<text::TextEncoder
                            {"seed", probe.options().seed}};
     }
     if (options.sparse) {
-      // A handful of documents can leave no term inside the df bounds: then
-      // every term is kept.
-      std::optional<text::Vectorizer> fitted;
-      try {
-        fitted = text::Vectorizer::fit(texts, options.tfidf);
-      } catch (const InvalidArgument&) {
-        text::VectorizerOptions v = options.tfidf;
-        v.min_df = {1, false};
-        v.max_df = {1.0, true};
-        fitted = text::Vectorizer::fit(texts, v);
-      }
-      fitted->save((fs::path(tmp) / "tfidf.json").string());
+      options.bm25.validate();
+      text::Vectorizer::fit(texts, counting(options.tfidf)).save((fs::path(tmp) / "terms.json").string());
+      manifest["tfidf"] = text::options_to_json(options.tfidf);
+      manifest["bm25"] = bm25_json(options.bm25);
     }
     const std::string body = manifest.dump(2) + "\n";
     write_file_atomic((fs::path(tmp) / "manifest.json").string(),
@@ -281,7 +320,16 @@ Collection Collection::open(const std::string& dir, bool writable, bool progress
     }
   }
   if (c.manifest_["sparse"].get<bool>()) {
-    c.vectorizer_ = text::Vectorizer::load((fs::path(dir) / "tfidf.json").string());
+    const std::string terms = (fs::path(dir) / "terms.json").string();
+    c.terms_ = text::Vectorizer::load(terms);
+    try {
+      c.tfidf_options_ = text::options_from_json(c.manifest_.at("tfidf"), dir);
+      c.bm25_options_ = bm25_from_json(c.manifest_.at("bm25"));
+    } catch (const nlohmann::json::exception& e) {
+      throw FormatError(fmt::format("{}: manifest.json: bad sparse settings: {}", dir, e.what()));
+    } catch (const InvalidArgument& e) {
+      throw FormatError(fmt::format("{}: manifest.json: {}", dir, e.what()));
+    }
     c.load_sparse();
   }
   return c;
@@ -294,8 +342,14 @@ Collection::Collection(Collection&& o) noexcept
       encoder_(std::move(o.encoder_)),
       index_(std::move(o.index_)),
       generation_(o.generation_),
-      vectorizer_(std::move(o.vectorizer_)),
-      sparse_index_(std::move(o.sparse_index_)),
+      terms_(std::move(o.terms_)),
+      tfidf_options_(std::move(o.tfidf_options_)),
+      bm25_options_(o.bm25_options_),
+      tfidf_idf_(std::move(o.tfidf_idf_)),
+      tfidf_kept_(std::move(o.tfidf_kept_)),
+      bm25_stats_(std::move(o.bm25_stats_)),
+      tfidf_index_(std::move(o.tfidf_index_)),
+      bm25_index_(std::move(o.bm25_index_)),
       sparse_ids_(std::move(o.sparse_ids_)),
       lock_fd_(std::exchange(o.lock_fd_, -1)),
       progress_(o.progress_) {}
@@ -309,8 +363,14 @@ Collection& Collection::operator=(Collection&& o) noexcept {
     encoder_ = std::move(o.encoder_);
     index_ = std::move(o.index_);
     generation_ = o.generation_;
-    vectorizer_ = std::move(o.vectorizer_);
-    sparse_index_ = std::move(o.sparse_index_);
+    terms_ = std::move(o.terms_);
+    tfidf_options_ = std::move(o.tfidf_options_);
+    bm25_options_ = o.bm25_options_;
+    tfidf_idf_ = std::move(o.tfidf_idf_);
+    tfidf_kept_ = std::move(o.tfidf_kept_);
+    bm25_stats_ = std::move(o.bm25_stats_);
+    tfidf_index_ = std::move(o.tfidf_index_);
+    bm25_index_ = std::move(o.bm25_index_);
     sparse_ids_ = std::move(o.sparse_ids_);
     lock_fd_ = std::exchange(o.lock_fd_, -1);
     progress_ = o.progress_;
@@ -324,21 +384,66 @@ Collection::~Collection() {
 
 void Collection::load_sparse() {
   text::CsrMatrix m;
-  m.cols = static_cast<std::int64_t>(vectorizer_->vocabulary().size());
+  m.cols = static_cast<std::int64_t>(terms_->vocabulary().size());
   sparse_ids_.clear();
-  store_.for_each_sparse([&](std::int64_t id, std::span<const std::int32_t> terms, std::span<const float> weights) {
+  store_.for_each_sparse([&](std::int64_t id, std::span<const std::int32_t> terms, std::span<const float> counts) {
     for (std::size_t i = 0; i < terms.size(); ++i) {
       EMBED_CHECK_AS(FormatError, terms[i] >= 0 && terms[i] < m.cols && (i == 0 || terms[i] > terms[i - 1]),
                      "{}: document {}: sparse term {} out of order or outside the vocabulary", dir_, id, terms[i]);
+      EMBED_CHECK_AS(FormatError, counts[i] > 0 && counts[i] == std::floor(counts[i]),
+                     "{}: document {}: term count {} is not a positive whole number", dir_, id, counts[i]);
       m.indices.push_back(terms[i]);
-      m.data.push_back(weights[i]);
+      m.data.push_back(counts[i]);
     }
     m.indptr.push_back(static_cast<std::int64_t>(m.indices.size()));
     sparse_ids_.push_back(id);
   });
   m.rows = static_cast<std::int64_t>(sparse_ids_.size());
   m.validate(dir_ + " sparse rows");
-  sparse_index_ = std::make_unique<text::SparseIndex>(m);
+  // BM25 and TF-IDF from the same counts, with N and df of the documents
+  // stored now (so both follow the documents added since the build).
+  bm25_stats_ = text::Bm25Stats::of(m);
+  bm25_index_ = std::make_unique<text::SparseIndex>(text::bm25_weights(m, bm25_options_, bm25_stats_),
+                                                    text::SparseScore::inner_product);
+  // TF-IDF keeps the terms whose df lies within the bounds, as a vectorizer
+  // fitted on these documents would; when that leaves none (a handful of
+  // documents), every term.
+  const std::int64_t n = m.rows;
+  const double lo = tfidf_options_.min_df.documents(n), hi = tfidf_options_.max_df.documents(n);
+  tfidf_kept_.assign(static_cast<std::size_t>(m.cols), 0);
+  bool any = false;
+  for (std::size_t t = 0; t < tfidf_kept_.size(); ++t) {
+    const auto df = static_cast<double>(bm25_stats_.df[t]);
+    tfidf_kept_[t] = df > 0 && df >= lo && df <= hi;
+    any = any || tfidf_kept_[t];
+  }
+  if (!any)
+    for (std::size_t t = 0; t < tfidf_kept_.size(); ++t) tfidf_kept_[t] = bm25_stats_.df[t] > 0;
+  tfidf_idf_.assign(static_cast<std::size_t>(m.cols), 1.0);
+  if (tfidf_options_.idf != text::IdfScheme::none)
+    for (std::size_t t = 0; t < tfidf_idf_.size(); ++t)
+      if (tfidf_kept_[t])
+        tfidf_idf_[t] = text::idf_weight(tfidf_options_.idf, tfidf_options_.clip_idf, n, bm25_stats_.df[t]);
+  weigh_tfidf(m);
+  tfidf_index_ = std::make_unique<text::SparseIndex>(m, text::SparseScore::cosine);
+}
+
+void Collection::weigh_tfidf(text::CsrMatrix& counts) const {
+  text::CsrMatrix kept;
+  kept.rows = counts.rows;
+  kept.cols = counts.cols;
+  for (std::int64_t r = 0; r < counts.rows; ++r) {
+    for (auto k = counts.indptr[static_cast<std::size_t>(r)]; k < counts.indptr[static_cast<std::size_t>(r + 1)]; ++k)
+      if (tfidf_kept_[static_cast<std::size_t>(counts.indices[static_cast<std::size_t>(k)])]) {
+        kept.indices.push_back(counts.indices[static_cast<std::size_t>(k)]);
+        kept.data.push_back(counts.data[static_cast<std::size_t>(k)]);
+      }
+    kept.indptr.push_back(static_cast<std::int64_t>(kept.data.size()));
+  }
+  text::VectorizerOptions weighting = tfidf_options_;
+  weighting.norm = text::RowNorm::l2;  // cosine: unit rows, whatever norm the options name
+  text::weigh_counts(kept, weighting, tfidf_options_.idf == text::IdfScheme::none ? std::vector<double>{} : tfidf_idf_);
+  counts = std::move(kept);
 }
 
 std::int64_t Collection::add(std::vector<Document> docs) {
@@ -363,10 +468,10 @@ std::int64_t Collection::add(std::vector<Document> docs) {
       bar.advance(e - b);
     }
   }
-  if (vectorizer_) {
+  if (terms_) {
     std::vector<std::string> texts;
     for (const Document& d : docs) texts.push_back(d.text);
-    const text::CsrMatrix m = vectorizer_->transform(texts);
+    const text::CsrMatrix m = terms_->transform(texts);  // counts
     for (std::int64_t i = 0; i < n; ++i) {
       Document& d = docs[static_cast<std::size_t>(i)];
       d.sparse_terms.clear();
@@ -413,7 +518,7 @@ std::int64_t Collection::add(std::vector<Document> docs) {
   std::error_code ignored;
   fs::remove(dense_file(dir_, generation_), ignored);
   generation_ = next_generation;
-  if (vectorizer_) load_sparse();
+  if (terms_) load_sparse();
   return static_cast<std::int64_t>(dense_ids.size());
 }
 
@@ -456,12 +561,19 @@ std::vector<std::vector<std::int64_t>> Collection::dense_ranking(const std::vect
   return ids;
 }
 
-std::vector<std::vector<std::int64_t>> Collection::sparse_ranking(const std::vector<std::string>& queries,
-                                                                  std::int64_t k,
+std::vector<std::vector<std::int64_t>> Collection::sparse_ranking(const text::CsrMatrix& query_counts,
+                                                                  SparseScorer scorer, std::int64_t k,
                                                                   std::vector<std::vector<double>>& scores) const {
-  const auto hits = sparse_index_->search(vectorizer_->transform(queries), k);
-  std::vector<std::vector<std::int64_t>> ids(queries.size());
-  scores.assign(queries.size(), {});
+  std::vector<std::vector<text::SparseHit>> hits;
+  if (scorer == SparseScorer::bm25) {
+    hits = bm25_index_->search(query_counts, k);
+  } else {
+    text::CsrMatrix q = query_counts;
+    weigh_tfidf(q);
+    hits = tfidf_index_->search(q, k);
+  }
+  std::vector<std::vector<std::int64_t>> ids(hits.size());
+  scores.assign(hits.size(), {});
   for (std::size_t i = 0; i < hits.size(); ++i)
     for (const text::SparseHit& h : hits[i]) {
       ids[i].push_back(sparse_ids_[static_cast<std::size_t>(h.row)]);
@@ -470,18 +582,77 @@ std::vector<std::vector<std::int64_t>> Collection::sparse_ranking(const std::vec
   return ids;
 }
 
+std::vector<MatchedTerm> Collection::explain(const text::CsrMatrix& query_counts, std::int64_t query, const Document& d,
+                                             SparseScorer scorer) const {
+  // The document's row as the index weighed it, from its stored counts.
+  text::CsrMatrix row;
+  row.rows = 1;
+  row.cols = query_counts.cols;
+  row.indices.assign(d.sparse_terms.begin(), d.sparse_terms.end());
+  row.data.assign(d.sparse_weights.begin(), d.sparse_weights.end());
+  row.indptr = {0, static_cast<std::int64_t>(row.data.size())};
+  text::CsrMatrix q;
+  q.rows = 1;
+  q.cols = query_counts.cols;
+  const auto qb = static_cast<std::size_t>(query_counts.indptr[static_cast<std::size_t>(query)]);
+  const auto qe = static_cast<std::size_t>(query_counts.indptr[static_cast<std::size_t>(query + 1)]);
+  q.indices.assign(query_counts.indices.begin() + static_cast<std::ptrdiff_t>(qb),
+                   query_counts.indices.begin() + static_cast<std::ptrdiff_t>(qe));
+  q.data.assign(query_counts.data.begin() + static_cast<std::ptrdiff_t>(qb),
+                query_counts.data.begin() + static_cast<std::ptrdiff_t>(qe));
+  q.indptr = {0, static_cast<std::int64_t>(q.data.size())};
+  const text::CsrMatrix counts = q;
+  if (scorer == SparseScorer::bm25) {
+    double dl = 0;
+    for (double c : row.data) dl += c;
+    for (std::size_t k = 0; k < row.data.size(); ++k)
+      row.data[k] = text::bm25_weight(bm25_options_, bm25_stats_,
+                                      bm25_stats_.df[static_cast<std::size_t>(row.indices[k])], row.data[k], dl);
+  } else {
+    weigh_tfidf(row);
+    weigh_tfidf(q);
+  }
+  std::vector<MatchedTerm> out;
+  for (std::size_t i = 0, j = 0; i < q.indices.size() && j < row.indices.size();) {
+    if (q.indices[i] < row.indices[j]) {
+      ++i;
+    } else if (q.indices[i] > row.indices[j]) {
+      ++j;
+    } else {
+      const auto t = static_cast<std::size_t>(q.indices[i]);
+      double count = 0;
+      for (std::size_t c = 0; c < counts.indices.size(); ++c)
+        if (counts.indices[c] == q.indices[i]) count = counts.data[c];
+      if (row.data[j] * q.data[i] != 0)
+        out.push_back({terms_->vocabulary()[t], count,
+                       scorer == SparseScorer::bm25 ? count * row.data[j] : q.data[i] * row.data[j]});
+      ++i;
+      ++j;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const MatchedTerm& a, const MatchedTerm& b) {
+    return a.contribution != b.contribution ? a.contribution > b.contribution : a.term < b.term;
+  });
+  return out;
+}
+
 std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>& queries, std::int64_t k,
-                                                 SearchMode mode) const {
+                                                 const QueryOptions& options) const {
+  const SearchMode mode = options.mode;
   EMBED_CHECK(k > 0, "k must be positive, got {}", k);
-  EMBED_CHECK(mode == SearchMode::dense || vectorizer_.has_value(),
+  EMBED_CHECK(mode == SearchMode::dense || terms_.has_value(),
               "{} keeps no sparse rows (it was built without them): only dense search", dir_);
   // Each list of a hybrid search looks deeper than k so that fusion has
   // candidates that only one of them ranks highly.
   const std::int64_t depth = mode == SearchMode::hybrid ? std::max<std::int64_t>(k, 100) : k;
   std::vector<std::vector<double>> dense_scores, sparse_scores;
   std::vector<std::vector<std::int64_t>> dense, sparse;
+  text::CsrMatrix query_counts;
   if (mode != SearchMode::sparse) dense = dense_ranking(queries, depth, dense_scores);
-  if (mode != SearchMode::dense) sparse = sparse_ranking(queries, depth, sparse_scores);
+  if (mode != SearchMode::dense) {
+    query_counts = terms_->transform(queries);
+    sparse = sparse_ranking(query_counts, options.sparse, depth, sparse_scores);
+  }
 
   std::vector<std::vector<Hit>> out(queries.size());
   for (std::size_t i = 0; i < queries.size(); ++i) {
@@ -505,7 +676,11 @@ std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>&
     for (std::size_t j = 0; j < ranked.size(); ++j) {
       EMBED_CHECK_AS(FormatError, docs[j].has_value(), "{}: id {} is indexed but not in the document store", dir_,
                      ranked[j].first);
-      Hit h{static_cast<std::int64_t>(j + 1), ranked[j].first, ranked[j].second, std::move(*docs[j])};
+      Hit h;
+      h.rank = static_cast<std::int64_t>(j + 1);
+      h.id = ranked[j].first;
+      h.score = ranked[j].second;
+      h.document = std::move(*docs[j]);
       if (auto d = dense_at.find(h.id); d != dense_at.end()) {
         h.dense_rank = static_cast<std::int64_t>(d->second + 1);
         h.dense_score = dense_scores[i][d->second];
@@ -514,6 +689,8 @@ std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>&
         h.sparse_rank = static_cast<std::int64_t>(sp->second + 1);
         h.sparse_score = sparse_scores[i][sp->second];
       }
+      if (options.explain && mode != SearchMode::dense)
+        h.matched = explain(query_counts, static_cast<std::int64_t>(i), h.document, options.sparse);
       out[i].push_back(std::move(h));
     }
   }
@@ -521,9 +698,9 @@ std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>&
 }
 
 std::vector<std::vector<GroupedHit>> Collection::search_grouped(const std::vector<std::string>& queries, std::int64_t k,
-                                                                SearchMode mode, std::int64_t per_group,
+                                                                const QueryOptions& options, std::int64_t per_group,
                                                                 std::int64_t depth) const {
-  const auto hits = search(queries, std::max(k, depth), mode);
+  const auto hits = search(queries, std::max(k, depth), options);
   std::vector<std::vector<GroupedHit>> out;
   out.reserve(hits.size());
   for (const auto& h : hits) out.push_back(group_by_title(h, k, per_group));

@@ -4,7 +4,12 @@
 //                        index backend and metric, whether it keeps sparse rows
 //   documents.sqlite     the documents (DocumentStore) and the generation
 //   dense-<gen>.idx      the index of the dense vectors at that generation
-//   tfidf.json           the TF-IDF vectorizer fitted at build time
+//   terms.json           the sparse vocabulary fitted at build time: every
+//                        word of the documents, counted (a counting
+//                        Vectorizer); each document's sparse row in the
+//                        store holds its raw counts, from which both sparse
+//                        scorers (TF-IDF cosine, BM25) are computed on open
+//                        with the settings of the manifest
 //   lock                 held (flock) by the one process that may write
 //
 // Crash safety (kill -9 at any instant leaves the old or the new state):
@@ -29,6 +34,7 @@
 #include "embed/search/index.h"
 #include "embed/search/ivfpq_index.h"
 #include "embed/text/sentence/text_encoder.h"
+#include "embed/text/sparse/bm25.h"
 #include "embed/text/sparse/sparse_search.h"
 #include "embed/text/sparse/vectorizer.h"
 
@@ -39,8 +45,11 @@ struct CollectionOptions {
   Metric metric = Metric::cosine;
   HnswOptions hnsw;
   IvfPqOptions ivfpq;
-  bool sparse = true;  // keep TF-IDF rows for sparse and hybrid search
+  bool sparse = true;  // keep sparse rows (term counts) for sparse and hybrid search
+  // The words and the TF-IDF weighting of the sparse rows (max_features is
+  // not used: every word of the documents is counted); BM25's parameters.
   text::VectorizerOptions tfidf = default_tfidf();
+  text::Bm25Options bm25;
   bool progress = true;  // progress bars on stderr
 
   // Words (scikit-learn's pattern, lower-cased), sublinear tf, smooth idf,
@@ -51,6 +60,25 @@ struct CollectionOptions {
 
 enum class SearchMode { dense, sparse, hybrid };
 SearchMode parse_search_mode(const std::string& name);  // dense | sparse | hybrid
+// The sparse list: BM25 over the term counts, or cosine of TF-IDF rows.
+enum class SparseScorer { bm25, tfidf };
+SparseScorer parse_sparse_scorer(const std::string& name);  // bm25 | tfidf
+const char* sparse_scorer_name(SparseScorer scorer);
+
+struct QueryOptions {
+  SearchMode mode = SearchMode::dense;
+  SparseScorer sparse = SparseScorer::bm25;
+  bool explain = false;  // name the matched terms of each hit (sparse and hybrid)
+};
+
+// A query term found in a document and what it added to the sparse score
+// (BM25: count in the query x w(t, d); TF-IDF: the product of the two unit
+// rows' weights).
+struct MatchedTerm {
+  std::string term;
+  double query_count = 0;
+  double contribution = 0;
+};
 
 struct Hit {
   std::int64_t rank = 0;  // 1 = best
@@ -63,11 +91,13 @@ struct Hit {
   // the document was not in that list (its score is then 0 and means nothing).
   double dense_score = 0, sparse_score = 0;
   std::int64_t dense_rank = 0, sparse_rank = 0;
+  std::vector<MatchedTerm> matched;  // with QueryOptions::explain, largest contribution first
 };
 
 // {"rank", "id", "score", "title", "text", "path", "metadata"} for each hit
 // of one query, as `embed search --json` and /v1/search answer, with
-// "dense": {"score", "rank"} and "sparse": {...} for the lists it was in.
+// "dense": {"score", "rank"} and "sparse": {...} for the lists it was in,
+// and "matched_terms": [{"term", "query_count", "contribution"}] when explained.
 nlohmann::json hits_json(const std::vector<Hit>& hits);
 nlohmann::json hit_json(const Hit& hit);
 
@@ -114,11 +144,15 @@ class Collection {
   // nothing to embed are stored and found by sparse search only).
   std::int64_t add(std::vector<Document> docs);
   std::vector<std::vector<Hit>> search(const std::vector<std::string>& queries, std::int64_t k,
-                                       SearchMode mode = SearchMode::dense) const;
+                                       const QueryOptions& options) const;
+  std::vector<std::vector<Hit>> search(const std::vector<std::string>& queries, std::int64_t k,
+                                       SearchMode mode = SearchMode::dense) const {
+    return search(queries, k, QueryOptions{.mode = mode});
+  }
   // The k best titles for each query (group_by_title over a deeper search:
   // `depth` documents, at least k).
   std::vector<std::vector<GroupedHit>> search_grouped(const std::vector<std::string>& queries, std::int64_t k,
-                                                      SearchMode mode, std::int64_t per_group,
+                                                      const QueryOptions& options, std::int64_t per_group,
                                                       std::int64_t depth) const;
 
   // HNSW's search-time candidate list, IVF-PQ's cells visited per query
@@ -131,15 +165,19 @@ class Collection {
   const text::TextEncoder& encoder() const { return *encoder_; }
   const Index& index() const { return *index_; }
   const nlohmann::json& manifest() const { return manifest_; }
-  bool has_sparse() const { return vectorizer_.has_value(); }
+  bool has_sparse() const { return terms_.has_value(); }
 
  private:
   Collection(std::string dir, DocumentStore store) : dir_(std::move(dir)), store_(std::move(store)) {}
   void load_sparse();
   std::vector<std::vector<std::int64_t>> dense_ranking(const std::vector<std::string>& queries, std::int64_t k,
                                                        std::vector<std::vector<double>>& scores) const;
-  std::vector<std::vector<std::int64_t>> sparse_ranking(const std::vector<std::string>& queries, std::int64_t k,
-                                                        std::vector<std::vector<double>>& scores) const;
+  std::vector<std::vector<std::int64_t>> sparse_ranking(const text::CsrMatrix& query_counts, SparseScorer scorer,
+                                                        std::int64_t k, std::vector<std::vector<double>>& scores) const;
+  // Counts -> TF-IDF unit rows over the kept terms (zero outside them).
+  void weigh_tfidf(text::CsrMatrix& counts) const;
+  std::vector<MatchedTerm> explain(const text::CsrMatrix& query_counts, std::int64_t query, const Document& d,
+                                   SparseScorer scorer) const;
 
   std::string dir_;
   DocumentStore store_;
@@ -147,9 +185,14 @@ class Collection {
   std::unique_ptr<text::TextEncoder> encoder_;
   std::unique_ptr<Index> index_;
   std::int64_t generation_ = 0;
-  std::optional<text::Vectorizer> vectorizer_;
-  std::unique_ptr<text::SparseIndex> sparse_index_;
-  std::vector<std::int64_t> sparse_ids_;  // row of sparse_index_ -> document id
+  std::optional<text::Vectorizer> terms_;  // the counting vocabulary
+  text::VectorizerOptions tfidf_options_;
+  text::Bm25Options bm25_options_;
+  std::vector<double> tfidf_idf_;  // per term; 0 for a term outside the df bounds (not counted)
+  std::vector<char> tfidf_kept_;   // per term: inside the df bounds
+  text::Bm25Stats bm25_stats_;
+  std::unique_ptr<text::SparseIndex> tfidf_index_, bm25_index_;
+  std::vector<std::int64_t> sparse_ids_;  // row of the sparse indexes -> document id
   int lock_fd_ = -1;
   bool progress_ = true;
 };

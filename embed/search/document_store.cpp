@@ -47,6 +47,7 @@ class Statement {
     sqlite3_clear_bindings(stmt_);
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string_view blob(int col) const {
     const void* p = sqlite3_column_blob(stmt_, col);
     return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
@@ -225,7 +226,7 @@ void DocumentStore::insert(const std::vector<Document>& docs, std::int64_t new_g
 std::vector<std::optional<Document>> DocumentStore::get(const std::vector<std::int64_t>& ids) const {
   std::vector<std::optional<Document>> out;
   out.reserve(ids.size());
-  Statement s(db_, "SELECT title, text, path, metadata FROM documents WHERE id = ?", path_);
+  Statement s(db_, "SELECT title, text, path, metadata, sparse FROM documents WHERE id = ?", path_);
   for (std::int64_t id : ids) {
     s.bind(1, id);
     if (s.step()) {
@@ -235,6 +236,7 @@ std::vector<std::optional<Document>> DocumentStore::get(const std::vector<std::i
       d.text = s.text(1);
       d.path = s.text(2);
       d.metadata = s.text(3);
+      if (!s.is_null(4)) unpack_sparse(s.blob(4), id, d.sparse_terms, d.sparse_weights);
       out.push_back(std::move(d));
     } else {
       out.push_back(std::nullopt);
@@ -250,18 +252,21 @@ void DocumentStore::for_each_sparse(
   std::vector<std::int32_t> terms;
   std::vector<float> weights;
   while (s.step()) {
-    const std::string_view b = s.blob(1);
-    EMBED_CHECK_AS(FormatError, b.size() % 8 == 0, "{}: document {}: sparse row of {} bytes", path_, s.integer(0),
-                   b.size());
-    const std::size_t n = b.size() / 8;
-    terms.resize(n);
-    weights.resize(n);
-    const auto* p = reinterpret_cast<const unsigned char*>(b.data());
-    for (std::size_t i = 0; i < n; ++i) {
-      terms[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(read_le(p + 4 * i, 4)));
-      weights[i] = std::bit_cast<float>(static_cast<std::uint32_t>(read_le(p + 4 * (n + i), 4)));
-    }
+    unpack_sparse(s.blob(1), s.integer(0), terms, weights);
     f(s.integer(0), terms, weights);
+  }
+}
+
+void DocumentStore::unpack_sparse(std::string_view b, std::int64_t id, std::vector<std::int32_t>& terms,
+                                  std::vector<float>& weights) const {
+  EMBED_CHECK_AS(FormatError, b.size() % 8 == 0, "{}: document {}: sparse row of {} bytes", path_, id, b.size());
+  const std::size_t n = b.size() / 8;
+  terms.resize(n);
+  weights.resize(n);
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    terms[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(read_le(p + 4 * i, 4)));
+    weights[i] = std::bit_cast<float>(static_cast<std::uint32_t>(read_le(p + 4 * (n + i), 4)));
   }
 }
 

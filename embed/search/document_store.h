@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct sqlite3;
@@ -55,7 +56,7 @@ class DocumentStore {
   // below 0, one already stored or one repeated in `docs` is an
   // InvalidArgument and nothing changes.
   void insert(const std::vector<Document>& docs, std::int64_t new_generation);
-  // The documents with these ids, in the same order; nullopt where absent.
+  // The documents with these ids (with their sparse rows), in the same order; nullopt where absent.
   std::vector<std::optional<Document>> get(const std::vector<std::int64_t>& ids) const;
 
   // Calls f(id, terms, weights) for every document with a sparse row, in id order.
@@ -68,6 +69,8 @@ class DocumentStore {
  private:
   DocumentStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   void exec(const char* sql) const;
+  void unpack_sparse(std::string_view blob, std::int64_t id, std::vector<std::int32_t>& terms,
+                     std::vector<float>& weights) const;
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -117,7 +117,7 @@ def test_build_search_add_and_errors(licence_model, docs, tmp_path):
     assert inspect(coll) == (len(base) + 2, 2, len(base) + 2)
     hit = search(coll, ["marsupials of Australia"], "dense", k=1)[0]["hits"][0]
     assert hit["id"] == 1000 + len(base) and "Quokkas" in hit["text"]
-    assert sorted(os.listdir(coll)) == ["dense-2.idx", "documents.sqlite", "lock", "manifest.json", "tfidf.json"]
+    assert sorted(os.listdir(coll)) == ["dense-2.idx", "documents.sqlite", "lock", "manifest.json", "terms.json"]
     # errors: one line, exit 1, the collection unchanged
     r = run("index", "build", "--model", model, "--input", str(tmp_path / "more.jsonl"), "-o", str(coll))
     assert r.returncode == 1 and "already exists" in r.stderr
@@ -219,7 +219,7 @@ def test_embed_demo_builds_once_and_searches(docs, tmp_path):
     assert "training subword vectors" in r.stderr and "building" in r.stderr
     assert "query: the software is provided as is without warranty" in r.stdout
     # One result per title (the dictionary's words), with what each list said of it.
-    assert re.search(r"^\s+1\. .+  \(dense cosine \d\.\d{3} #\d+, TF-IDF cosine \d\.\d{3} #\d+", r.stdout, re.M)
+    assert re.search(r"^\s+1\. .+  \(dense cosine \d\.\d{3} #\d+, BM25 \d+\.\d{3} #\d+", r.stdout, re.M)
     assert re.search(r"^\s+\[\d+\] ", r.stdout, re.M) and "warrant" in r.stdout.lower()
     titles = re.findall(r"^\s+\d\. (.+?)  \(", r.stdout, re.M)
     assert len(titles) == 3 and len(set(t.lower() for t in titles)) == 3

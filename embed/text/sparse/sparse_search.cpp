@@ -8,10 +8,11 @@
 
 namespace embed::text {
 
-SparseIndex::SparseIndex(const CsrMatrix& documents) : rows_(documents.rows), cols_(documents.cols) {
+SparseIndex::SparseIndex(const CsrMatrix& documents, SparseScore score)
+    : rows_(documents.rows), cols_(documents.cols), score_(score) {
   documents.validate("documents");
   CsrMatrix unit = documents;
-  unit.normalize_rows();
+  if (score_ == SparseScore::cosine) unit.normalize_rows();
   // Transpose by counting sort: rows come out ascending within each posting list.
   postings_ptr_.assign(static_cast<std::size_t>(cols_) + 1, 0);
   for (std::int32_t c : unit.indices) ++postings_ptr_[static_cast<std::size_t>(c) + 1];
@@ -41,7 +42,7 @@ std::vector<std::vector<SparseHit>> SparseIndex::search(const CsrMatrix& queries
       double norm = 0;
       for (auto j = queries.indptr[q]; j < queries.indptr[q + 1]; ++j) norm += queries.data[j] * queries.data[j];
       if (norm == 0) continue;
-      norm = std::sqrt(norm);
+      norm = score_ == SparseScore::cosine ? std::sqrt(norm) : 1.0;
       touched.clear();
       for (auto j = queries.indptr[q]; j < queries.indptr[q + 1]; ++j) {
         const double w = queries.data[j] / norm;

@@ -541,16 +541,6 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
   }
   EMBED_CHECK(!kept.empty(), "after pruning no terms remain: try a lower min_df or a higher max_df");
   // 3. Columns, and idf from document frequencies (scikit-learn's formulas, evaluated the same way).
-  const auto idf_of = [&](std::int64_t df_term) {
-    const auto dn = static_cast<double>(n), dd = static_cast<double>(df_term);
-    double w;
-    switch (options.idf) {
-      case IdfScheme::smooth: w = std::log((dn + 1) / (dd + 1)) + 1; break;
-      case IdfScheme::plain: w = std::log(dn / dd) + 1; break;
-      default: w = std::log(dn / (dd + 1)); break;
-    }
-    return options.clip_idf ? std::max(w, 0.0) : w;
-  };
   BigVector<std::int32_t> new_column(static_cast<std::size_t>(global.size()), -1);
   std::vector<std::string> terms(kept.size());
   std::vector<double> idf(options.idf == IdfScheme::none ? 0 : kept.size());
@@ -559,7 +549,7 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
       const auto t = static_cast<std::size_t>(kept[i]);
       new_column[t] = static_cast<std::int32_t>(i);
       terms[i] = global.term(kept[i]);
-      if (!idf.empty()) idf[i] = idf_of(df[t]);
+      if (!idf.empty()) idf[i] = idf_weight(options.idf, options.clip_idf, n, df[t]);
     }
   });
   global = Vocabulary{};
@@ -591,7 +581,7 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
           }
         });
     *fitted = to_csr(blocks, static_cast<std::int64_t>(v.terms_.size()));
-    v.weigh(*fitted);
+    weigh_counts(*fitted, v.opt_, v.idf_);
   }
   return v;
 }
@@ -599,45 +589,85 @@ Vectorizer Vectorizer::fit(const std::vector<std::string>& documents, const Vect
 CsrMatrix Vectorizer::transform(const std::vector<std::string>& documents) const {
   const std::vector<CountedRows> blocks = count_blocks(analyzer_, documents, &index(), nullptr);
   CsrMatrix m = to_csr(blocks, static_cast<std::int64_t>(terms_.size()));
-  weigh(m);
+  weigh_counts(m, opt_, idf_);
   return m;
 }
 
-void Vectorizer::weigh(CsrMatrix& m) const {
+double idf_weight(IdfScheme scheme, bool clip, std::int64_t n, std::int64_t df) {
+  EMBED_CHECK(scheme != IdfScheme::none, "idf_weight: the scheme 'none' has no weights");
+  const auto dn = static_cast<double>(n), dd = static_cast<double>(df);
+  double w;
+  switch (scheme) {
+    case IdfScheme::smooth: w = std::log((dn + 1) / (dd + 1)) + 1; break;
+    case IdfScheme::plain: w = std::log(dn / dd) + 1; break;
+    default: w = std::log(dn / (dd + 1)); break;
+  }
+  return clip ? std::max(w, 0.0) : w;
+}
+
+void weigh_counts(CsrMatrix& m, const VectorizerOptions& options, const std::vector<double>& idf) {
   parallel_for(m.nnz(), 8, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t k = lo; k < hi; ++k) {
       double& x = m.data[k];
-      if (opt_.binary) x = 1;
-      if (opt_.tf == TfScheme::log)
+      if (options.binary) x = 1;
+      if (options.tf == TfScheme::log)
         x = std::log(x) + 1;
-      else if (opt_.tf == TfScheme::log10)
+      else if (options.tf == TfScheme::log10)
         x = std::log10(x) + 1;
-      if (!idf_.empty()) x *= idf_[static_cast<std::size_t>(m.indices[k])];
+      if (!idf.empty()) x *= idf[static_cast<std::size_t>(m.indices[k])];
     }
   });
-  if (opt_.norm != RowNorm::none) m.normalize_rows(opt_.norm == RowNorm::l1);
+  if (options.norm != RowNorm::none) m.normalize_rows(options.norm == RowNorm::l1);
 }
 
-nlohmann::json Vectorizer::to_json() const {
-  const AnalyzerOptions& a = opt_.analyzer;
+nlohmann::json options_to_json(const VectorizerOptions& opt) {
+  const AnalyzerOptions& a = opt.analyzer;
   nlohmann::json o = {
       {"analyzer", name_of(a.kind)},
       {"lowercase", a.lowercase},
       {"strip_accents", name_of(a.strip_accents)},
       {"ngram_range", {a.ngram_min, a.ngram_max}},
       {"stop_words", a.stop_words},
-      {"min_df", {{"value", opt_.min_df.value}, {"fraction", opt_.min_df.fraction}}},
-      {"max_df", {{"value", opt_.max_df.value}, {"fraction", opt_.max_df.fraction}}},
-      {"max_features", opt_.max_features},
-      {"binary", opt_.binary},
-      {"tf", name_of(opt_.tf)},
-      {"idf", name_of(opt_.idf)},
-      {"clip_idf", opt_.clip_idf},
-      {"norm", name_of(opt_.norm)},
+      {"min_df", {{"value", opt.min_df.value}, {"fraction", opt.min_df.fraction}}},
+      {"max_df", {{"value", opt.max_df.value}, {"fraction", opt.max_df.fraction}}},
+      {"max_features", opt.max_features},
+      {"binary", opt.binary},
+      {"tf", name_of(opt.tf)},
+      {"idf", name_of(opt.idf)},
+      {"clip_idf", opt.clip_idf},
+      {"norm", name_of(opt.norm)},
   };
   // The tokenizer travels inside the model, as its tokenizer.json.
   o["tokenizer"] = a.tokenizer ? nlohmann::json::parse(tokenizer_to_json(*a.tokenizer)) : nlohmann::json(nullptr);
-  return {{"format", "embed.cpp tfidf"}, {"version", 1},         {"options", o},
+  return o;
+}
+
+VectorizerOptions options_from_json(const nlohmann::json& o, const std::string& name) {
+  VectorizerOptions opt;
+  opt.analyzer.kind = parse_analyzer_kind(o.at("analyzer").get<std::string>());
+  opt.analyzer.lowercase = o.at("lowercase").get<bool>();
+  opt.analyzer.strip_accents = parse_accent_stripping(o.at("strip_accents").get<std::string>());
+  opt.analyzer.ngram_min = o.at("ngram_range").at(0).get<int>();
+  opt.analyzer.ngram_max = o.at("ngram_range").at(1).get<int>();
+  opt.analyzer.stop_words = o.at("stop_words").get<std::vector<std::string>>();
+  if (o.contains("tokenizer") && !o.at("tokenizer").is_null())
+    opt.analyzer.tokenizer =
+        std::make_shared<const Tokenizer>(parse_tokenizer_json(o.at("tokenizer").dump(), name + ": tokenizer"));
+  for (auto [key, bound] : {std::pair{"min_df", &opt.min_df}, std::pair{"max_df", &opt.max_df}}) {
+    bound->value = o.at(key).at("value").get<double>();
+    bound->fraction = o.at(key).at("fraction").get<bool>();
+  }
+  opt.max_features = o.at("max_features").get<std::int64_t>();
+  opt.binary = o.at("binary").get<bool>();
+  opt.tf = parse_tf_scheme(o.at("tf").get<std::string>());
+  opt.idf = parse_idf_scheme(o.at("idf").get<std::string>());
+  opt.clip_idf = o.at("clip_idf").get<bool>();
+  opt.norm = parse_row_norm(o.at("norm").get<std::string>());
+  return opt;
+}
+
+nlohmann::json Vectorizer::to_json() const {
+  return {{"format", "embed.cpp tfidf"}, {"version", 1},         {"options", options_to_json(opt_)},
           {"n_documents", n_documents_}, {"vocabulary", terms_}, {"idf", idf_}};
 }
 
@@ -647,27 +677,7 @@ Vectorizer Vectorizer::from_json(const nlohmann::json& j, const std::string& nam
                    "{}: not an embed.cpp TF-IDF model", name);
     EMBED_CHECK_AS(Unsupported, j.at("version").get<int>() == 1, "{}: TF-IDF model version {} is not supported", name,
                    j.at("version").dump());
-    const nlohmann::json& o = j.at("options");
-    VectorizerOptions opt;
-    opt.analyzer.kind = parse_analyzer_kind(o.at("analyzer").get<std::string>());
-    opt.analyzer.lowercase = o.at("lowercase").get<bool>();
-    opt.analyzer.strip_accents = parse_accent_stripping(o.at("strip_accents").get<std::string>());
-    opt.analyzer.ngram_min = o.at("ngram_range").at(0).get<int>();
-    opt.analyzer.ngram_max = o.at("ngram_range").at(1).get<int>();
-    opt.analyzer.stop_words = o.at("stop_words").get<std::vector<std::string>>();
-    if (o.contains("tokenizer") && !o.at("tokenizer").is_null())
-      opt.analyzer.tokenizer =
-          std::make_shared<const Tokenizer>(parse_tokenizer_json(o.at("tokenizer").dump(), name + ": tokenizer"));
-    for (auto [key, bound] : {std::pair{"min_df", &opt.min_df}, std::pair{"max_df", &opt.max_df}}) {
-      bound->value = o.at(key).at("value").get<double>();
-      bound->fraction = o.at(key).at("fraction").get<bool>();
-    }
-    opt.max_features = o.at("max_features").get<std::int64_t>();
-    opt.binary = o.at("binary").get<bool>();
-    opt.tf = parse_tf_scheme(o.at("tf").get<std::string>());
-    opt.idf = parse_idf_scheme(o.at("idf").get<std::string>());
-    opt.clip_idf = o.at("clip_idf").get<bool>();
-    opt.norm = parse_row_norm(o.at("norm").get<std::string>());
+    VectorizerOptions opt = options_from_json(j.at("options"), name);
     auto terms = j.at("vocabulary").get<std::vector<std::string>>();
     auto idf = j.at("idf").get<std::vector<double>>();
     const auto n = j.at("n_documents").get<std::int64_t>();

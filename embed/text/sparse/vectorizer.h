@@ -62,6 +62,19 @@ struct VectorizerOptions {
   RowNorm norm = RowNorm::l2;
 };
 
+// The options as saved models write them ({"analyzer", "lowercase", ...,
+// "norm", "tokenizer"}) and back; from_json throws nlohmann's exceptions or
+// InvalidArgument on a bad value (callers add the file's name).
+nlohmann::json options_to_json(const VectorizerOptions& options);
+VectorizerOptions options_from_json(const nlohmann::json& j, const std::string& name);
+
+// One term's idf for a document frequency df among n documents (the
+// formulas above; IdfScheme::none is not a weight and is refused).
+double idf_weight(IdfScheme scheme, bool clip, std::int64_t n, std::int64_t df);
+// Counts -> weights in place: binary, tf, idf (per column; empty: none) and
+// row norm, as a vectorizer with these options weighs its rows.
+void weigh_counts(CsrMatrix& counts, const VectorizerOptions& options, const std::vector<double>& idf);
+
 class Vectorizer {
  public:
   // Learns vocabulary and idf from the documents. When `fitted` is given it
@@ -84,9 +97,6 @@ class Vectorizer {
 
  private:
   Vectorizer(VectorizerOptions options, std::vector<std::string> terms, std::vector<double> idf, std::int64_t n);
-  // Counts -> weights in place (binary, tf, idf, norm).
-  void weigh(CsrMatrix& counts) const;
-
   VectorizerOptions opt_;
   Analyzer analyzer_;
   std::vector<std::string> terms_;
