@@ -11,9 +11,9 @@ for set in descriptions wordnet-glosses; do
   out="$BUILD/eval/$set"
   /usr/bin/python3 "$here/make_beir.py" --corpus "$BUILD/corpus/gcide.jsonl" --queries "$here/$set.tsv" -o "$out"
   for group in "" title; do
-    for mode in dense sparse hybrid; do
-      /usr/bin/python3 "$here/score_search.py" "$BUILD/embed" "$BUILD/gcide-collection" "$out" --mode "$mode" \
-        ${group:+--group-by "$group"}
+    for run in dense:bm25 sparse:tfidf sparse:bm25 hybrid:tfidf hybrid:bm25; do
+      /usr/bin/python3 "$here/score_search.py" "$BUILD/embed" "$BUILD/gcide-collection" "$out" --mode "${run%%:*}" \
+        --sparse "${run##*:}" ${group:+--group-by "$group"}
     done
   done
 done

@@ -9,7 +9,7 @@ best entry (which carries the title), so accuracy@k, MRR and the rank of the
 first relevant answer are those of the titles when the judgements are by
 title, as make_beir.py writes them.
 
-Usage: score_search.py EMBED COLLECTION BEIR_DIR [--mode hybrid] [--k 100] [--group-by title]"""
+Usage: score_search.py EMBED COLLECTION BEIR_DIR [--mode hybrid] [--sparse bm25|tfidf] [--k 100] [--group-by title]"""
 import argparse
 import json
 import os
@@ -42,12 +42,13 @@ def main():
     ap.add_argument("--mode", default="hybrid")
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--group-by", default="")
+    ap.add_argument("--sparse", default="bm25")
     args = ap.parse_args()
     queries, qrels = read_beir(args.beir)
     ids = list(queries)
     group = ["--group-by", args.group_by, "--per-group", "1"] if args.group_by else []
     proc = subprocess.run([args.embed, "search", args.collection, "--json", "-k", str(args.k), "--mode", args.mode,
-                           *group],
+                           "--sparse", args.sparse, *group],
                           input="\n".join(queries[q] for q in ids) + "\n", capture_output=True, text=True, check=True)
     lines = proc.stdout.splitlines()
     assert len(lines) == len(ids), (len(lines), len(ids))
@@ -60,7 +61,7 @@ def main():
     ranks = sorted(r if r is not None else float("inf")
                    for r in (ref.first_relevant_rank(run.get(q, {}), j) for q, j in qrels.items()))
     median = ranks[len(ranks) // 2] if len(ranks) % 2 else (ranks[len(ranks) // 2 - 1] + ranks[len(ranks) // 2]) / 2
-    print(json.dumps({"mode": args.mode, "group_by": args.group_by or "none", "queries": len(qrels), "accuracy@1": mean["accuracy@1"],
+    print(json.dumps({"mode": args.mode, "sparse": args.sparse if args.mode != "dense" else None, "group_by": args.group_by or "none", "queries": len(qrels), "accuracy@1": mean["accuracy@1"],
                       "accuracy@10": mean["accuracy@10"], "accuracy@100": mean["accuracy@100"],
                       "mrr@10": mean["mrr@10"], "median_rank": median if median != float("inf") else f">{args.k}"}))
 
