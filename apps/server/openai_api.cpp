@@ -169,6 +169,15 @@ SearchRequest parse_search_request(const std::string& body, const Limits& limits
       throw ApiError(400, "'mode' must be \"dense\", \"sparse\" or \"hybrid\"", "mode");
     r.mode = m.get<std::string>();
   }
+  if (j.contains("sparse")) {
+    const auto& m = j["sparse"];
+    if (m != "bm25" && m != "tfidf") throw ApiError(400, "'sparse' must be \"bm25\" or \"tfidf\"", "sparse");
+    r.sparse = m.get<std::string>();
+  }
+  if (j.contains("explain")) {
+    if (!j["explain"].is_boolean()) throw ApiError(400, "'explain' must be true or false", "explain");
+    r.explain = j["explain"].get<bool>();
+  }
   return r;
 }
 

@@ -67,6 +67,8 @@ struct SearchRequest {
   std::vector<std::string> queries;
   std::int64_t k = 10;
   std::string mode = "dense";
+  std::string sparse = "bm25";  // the sparse list of sparse and hybrid search: bm25 | tfidf
+  bool explain = false;         // matched terms per hit
 };
 SearchRequest parse_search_request(const std::string& body, const Limits& limits);
 

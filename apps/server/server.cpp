@@ -134,7 +134,11 @@ int serve(const ServerOptions& o) {
                   if (!collection)
                     throw ApiError(404, "this server serves a model, not a collection: no search", "", "not_found");
                   const SearchRequest r = parse_search_request(req.body, o.limits);
-                  const auto results = collection->search(r.queries, r.k, search::parse_search_mode(r.mode));
+                  const auto results =
+                      collection->search(r.queries, r.k,
+                                         search::QueryOptions{.mode = search::parse_search_mode(r.mode),
+                                                              .sparse = search::parse_sparse_scorer(r.sparse),
+                                                              .explain = r.explain});
                   nlohmann::json data = nlohmann::json::array();
                   for (std::size_t q = 0; q < results.size(); ++q) {
                     data.push_back({{"object", "search_result"},
@@ -142,7 +146,9 @@ int serve(const ServerOptions& o) {
                                     {"query", r.queries[q]},
                                     {"hits", search::hits_json(results[q])}});
                   }
-                  send_json(res, 200, {{"object", "list"}, {"model", model}, {"mode", r.mode}, {"data", data}});
+                  send_json(
+                      res, 200,
+                      {{"object", "list"}, {"model", model}, {"mode", r.mode}, {"sparse", r.sparse}, {"data", data}});
                 },
                 true));
   http.Get(

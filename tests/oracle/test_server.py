@@ -121,6 +121,14 @@ def test_search_equals_the_cli(server, collection):
     for ours, theirs in zip(body["data"], cli):
         assert [h["id"] for h in ours["hits"]] == [h["id"] for h in theirs["hits"]]
         np.testing.assert_allclose([h["score"] for h in ours["hits"]], [h["score"] for h in theirs["hits"]])
+    # The sparse scorer and --explain, as the CLI has them.
+    status, body = server.request("POST", "/v1/search",
+                                  {"query": QUERIES[0], "k": 3, "mode": "sparse", "sparse": "tfidf", "explain": True})
+    assert status == 200 and body["sparse"] == "tfidf", body
+    r = subprocess.run([EMBED, "search", collection, QUERIES[0], "-k", "3", "--mode", "sparse", "--sparse", "tfidf",
+                        "--explain", "--json"], capture_output=True, text=True)
+    assert body["data"][0]["hits"] == json.loads(r.stdout)["hits"]
+    assert all(h["matched_terms"] for h in body["data"][0]["hits"])
 
 
 NODE_SCRIPT = r"""
@@ -184,6 +192,8 @@ def test_errors_have_openai_shape(server):
     error(server.request("POST", "/v1/embeddings", {"model": m, "input": ["ok", ""]}), 400)  # empty input
     error(server.request("POST", "/v1/search", {"query": "x", "k": 0}), 400)
     error(server.request("POST", "/v1/search", {"query": 5}), 400)
+    error(server.request("POST", "/v1/search", {"query": "x", "sparse": "okapi"}), 400)
+    error(server.request("POST", "/v1/search", {"query": "x", "explain": "yes"}), 400)
     error(server.request("GET", "/v2/nothing"), 404)
     # ... and the server keeps serving.
     assert server.request("GET", "/health", key=None) == (200, {"status": "ok", "model": m})
