@@ -44,10 +44,10 @@ const char* bm25_idf_name(Bm25Idf idf);
 struct Bm25Options {
   double k1 = 0.9;
   double b = 0.4;
-  double delta = 0;            // BM25+ when > 0
+  double delta = 0;  // BM25+ when > 0
   Bm25Idf idf = Bm25Idf::lucene;
-  bool k1_plus_1 = false;      // multiply by (k1 + 1) as Robertson writes it
-  void validate() const;       // k1 >= 0, 0 <= b <= 1, delta >= 0, all finite
+  bool k1_plus_1 = false;  // multiply by (k1 + 1) as Robertson writes it
+  void validate() const;   // k1 >= 0, 0 <= b <= 1, delta >= 0, all finite
 };
 
 double bm25_idf(Bm25Idf idf, std::int64_t n_documents, std::int64_t df);
