@@ -38,8 +38,8 @@ FUZZ_SECONDS ?= 20
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DEMBED_FUZZ=ON -DEMBED_PYTHON=OFF -DEMBED_BENCH=OFF -DEMBED_WERROR=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DNO_MANUAL_VECTORIZATION"
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_safetensors fuzz_npy fuzz_npz fuzz_word2vec fuzz_fasttext fuzz_index fuzz_json_config fuzz_tokenizer_json fuzz_tokenizer_encode
-	for f in safetensors npy npz word2vec fasttext index json_config tokenizer_json tokenizer_encode; do \
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_safetensors fuzz_npy fuzz_npz fuzz_word2vec fuzz_fasttext fuzz_index fuzz_json_config fuzz_tokenizer_json fuzz_tokenizer_encode fuzz_retrieval_files
+	for f in safetensors npy npz word2vec fasttext index json_config tokenizer_json tokenizer_encode retrieval_files; do \
 	  rm -rf build-fuzz/corpus-$$f && cp -r fuzz/corpus/$$f build-fuzz/corpus-$$f && \
 	  ./build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 build-fuzz/corpus-$$f || exit 1; done
 

@@ -134,6 +134,19 @@ struct EvalOptions {
   double perplexity = 30;
   std::int64_t iterations = 1000;
 };
+// `embed eval retrieval`
+struct EvalRetrievalOptions {
+  std::string qrels, run, collection, beir, queries;
+  std::string split = "test";  // qrels/<split>.tsv of a BEIR folder
+  std::vector<std::string> modes = {"dense", "sparse", "hybrid"};
+  std::string sparse = "bm25";
+  std::string group_by;
+  std::int64_t depth = 100;  // results per query
+  std::vector<std::int64_t> cutoffs = {1, 10, 100};
+  std::string per_query, save_run;
+  bool json = false;
+};
+int run_eval_retrieval(const EvalRetrievalOptions& options);
 int run_eval_collapse(const EvalOptions& options);
 int run_eval_size(const EvalOptions& options);
 int run_eval_plot(const EvalOptions& options);

@@ -300,6 +300,32 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   eval_collapse->add_option("--limit", ev.limit, "only the first N vectors (0: all)")->check(CLI::NonNegativeNumber);
   eval_collapse->add_option("--seed", ev.seed, "seed of the sampled pairs");
+  embed::cli::EvalRetrievalOptions er;
+  auto* eval_retrieval = eval_cmd->add_subcommand(
+      "retrieval", "nDCG, MRR, MAP, recall, precision, accuracy @k of a run or of a collection's search (BEIR, TREC)");
+  eval_retrieval->add_option("--qrels", er.qrels, "judgements: BEIR qrels TSV or TREC qrels")->check(CLI::ExistingFile);
+  eval_retrieval->add_option("--run", er.run, "a TREC run file to score (qid Q0 docid rank score tag)")
+      ->check(CLI::ExistingFile);
+  eval_retrieval->add_option("--collection", er.collection, "search this collection with the queries")
+      ->check(CLI::ExistingDirectory);
+  eval_retrieval->add_option("--beir", er.beir, "a BEIR folder: queries.jsonl, qrels/<split>.tsv, corpus.jsonl")
+      ->check(CLI::ExistingDirectory);
+  eval_retrieval->add_option("--split", er.split, "the BEIR qrels split (test, dev, train)");
+  eval_retrieval->add_option("--queries", er.queries, "queries.jsonl ({\"_id\", \"text\"} per line)")
+      ->check(CLI::ExistingFile);
+  eval_retrieval->add_option("--mode", er.modes, "modes to compare, side by side (default dense sparse hybrid)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
+  eval_retrieval->add_option("--sparse", er.sparse, "bm25 | tfidf")->check(CLI::IsMember({"bm25", "tfidf"}));
+  eval_retrieval->add_option("--group-by", er.group_by, "title: rank titles, each judged by its best document")
+      ->check(CLI::IsMember({"title"}));
+  eval_retrieval->add_option("--depth", er.depth, "results per query")->check(CLI::Range(1, 100000));
+  eval_retrieval->add_option("--cutoffs", er.cutoffs, "the k of the metrics (default 1,10,100)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 100000));
+  eval_retrieval->add_option("--per-query", er.per_query, "write each query's metrics here (TSV)");
+  eval_retrieval->add_option("--save-run", er.save_run, "write each mode's run as PREFIX.<mode>.trec");
+  eval_retrieval->add_flag("--json", er.json, "the means as JSON");
   auto* eval_size = eval_cmd->add_subcommand("size", "embedding size for N distinct values (rules of thumb)");
   eval_size->add_option("cardinality", ev.cardinality, "number of distinct values")
       ->required()
@@ -337,6 +363,7 @@ int main(int argc, char** argv) {
     if (*vec_evaluate) return embed::cli::run_vectors_evaluate(vec);
     if (*serve_cmd) return embed::server::serve(srv);
     if (*eval_collapse) return embed::cli::run_eval_collapse(ev);
+    if (*eval_retrieval) return embed::cli::run_eval_retrieval(er);
     if (*eval_size) return embed::cli::run_eval_size(ev);
     if (*eval_plot) return embed::cli::run_eval_plot(ev);
     if (*text_encode) return embed::cli::run_text_encode(te);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Scores `embed search --json` on a BEIR folder with the metrics of
-retrieval_reference.py: the way to measure a build that has no
+tests/oracle/retrieval_reference.py (the NumPy oracle of `embed eval retrieval`): the way to measure a build that has no
 `embed eval retrieval` (it measured the main job before this evaluation
 existed). Results keep the order the search printed them in.
 
@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "oracle"))
 import retrieval_reference as ref  # noqa: E402
 
 
@@ -42,13 +42,13 @@ def main():
     ap.add_argument("--mode", default="hybrid")
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--group-by", default="")
-    ap.add_argument("--sparse", default="bm25")
+    ap.add_argument("--sparse", default="bm25", help="bm25 | tfidf; empty: the binary's own (builds before BM25)")
     args = ap.parse_args()
     queries, qrels = read_beir(args.beir)
     ids = list(queries)
     group = ["--group-by", args.group_by, "--per-group", "1"] if args.group_by else []
     proc = subprocess.run([args.embed, "search", args.collection, "--json", "-k", str(args.k), "--mode", args.mode,
-                           "--sparse", args.sparse, *group],
+                           *(["--sparse", args.sparse] if args.sparse else []), *group],
                           input="\n".join(queries[q] for q in ids) + "\n", capture_output=True, text=True, check=True)
     lines = proc.stdout.splitlines()
     assert len(lines) == len(ids), (len(lines), len(ids))

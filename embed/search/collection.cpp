@@ -160,13 +160,18 @@ nlohmann::json hits_json(const std::vector<Hit>& hits) {
   return out;
 }
 
+std::string title_key(const std::string& title) {
+  std::string key = title;
+  for (char& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return key;
+}
+
 std::vector<GroupedHit> group_by_title(const std::vector<Hit>& hits, std::int64_t k, std::int64_t per_group) {
   EMBED_CHECK(k > 0 && per_group > 0, "k and per_group must be positive, got {} and {}", k, per_group);
   std::vector<GroupedHit> groups;
   std::unordered_map<std::string, std::size_t> at;  // folded title -> group
   for (const Hit& h : hits) {                       // hits come best first, so a group's first entry is its best
-    std::string key = h.document.title;
-    for (char& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    std::string key = title_key(h.document.title);
     if (key.empty()) key = fmt::format("\x01{}", h.id);  // untitled: a group of its own
     auto [it, added] = at.emplace(key, groups.size());
     if (added) {

@@ -114,6 +114,8 @@ struct GroupedHit {
   std::vector<Hit> entries;
 };
 std::vector<GroupedHit> group_by_title(const std::vector<Hit>& hits, std::int64_t k, std::int64_t per_group);
+// What titles are grouped by: the title with ASCII letters in lower case.
+std::string title_key(const std::string& title);
 // {"rank", "title", "score", "entries": [hit_json...], "matched_entries"} per group.
 nlohmann::json groups_json(const std::vector<GroupedHit>& groups);
 
@@ -165,6 +167,8 @@ class Collection {
   const text::TextEncoder& encoder() const { return *encoder_; }
   const Index& index() const { return *index_; }
   const nlohmann::json& manifest() const { return manifest_; }
+  // The stored documents with these ids, in order; nullopt where absent.
+  std::vector<std::optional<Document>> documents(const std::vector<std::int64_t>& ids) const { return store_.get(ids); }
   bool has_sparse() const { return terms_.has_value(); }
 
  private:
