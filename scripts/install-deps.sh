@@ -9,7 +9,7 @@ PACKAGES=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-torch
-  sentencepiece python3-sklearn python3-scipy
+  sentencepiece python3-sklearn python3-scipy python3-snowballstemmer
   dict-gcide python3-gensim fasttext
   dict-wn dict-foldoc bible-kjv
   python3-faiss libfaiss-dev python3-hnswlib libhnswlib-dev

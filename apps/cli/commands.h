@@ -96,6 +96,7 @@ struct IndexOptions {
   std::int64_t m = 16, ef_construction = 200, ef_search = 64;
   std::int64_t nlist = 1024, pq_m = 0, nprobe = 16;
   bool no_sparse = false;
+  bool no_stem = false;                                // sparse terms are the words themselves, not their stems
   double bm25_k1 = 0.9, bm25_b = 0.4, bm25_delta = 0;  // Pyserini's k1, b; BM25+ when delta > 0
   std::string bm25_idf = "lucene";
   bool bm25_k1_plus_1 = false;
@@ -111,6 +112,7 @@ struct SearchOptions {
   std::int64_t nprobe = 0;     // 0: the collection's
   bool json = false;
   std::string sparse = "bm25";  // the sparse list: bm25 | tfidf
+  double sparse_weight = 1;     // hybrid: the sparse list's weight in the fusion (dense: 1)
   bool explain = false;         // name the matched terms of each hit
   std::string group_by;         // "" (each document) | "title" (one result per title)
   std::int64_t per_group = 2;   // entries shown per title
@@ -140,6 +142,7 @@ struct EvalRetrievalOptions {
   std::string split = "test";  // qrels/<split>.tsv of a BEIR folder
   std::vector<std::string> modes = {"dense", "sparse", "hybrid"};
   std::string sparse = "bm25";
+  double sparse_weight = 1;
   std::string group_by;
   std::int64_t depth = 100;  // results per query
   std::vector<std::int64_t> cutoffs = {1, 10, 100};
@@ -166,6 +169,9 @@ struct DemoSearchOptions {
   std::string mode = "hybrid";
   std::string group_by = "title";  // a dictionary answers with words
   std::string sparse = "bm25";
+  // BM25 twice the weight of the subword vectors: the best fusion on a
+  // development set of held-out WordNet glosses (docs/BENCHMARKS.md).
+  double sparse_weight = 2;
   bool explain = false;
 };
 

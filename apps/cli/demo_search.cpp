@@ -76,6 +76,7 @@ int run_demo_search(const DemoSearchOptions& o) {
   s.mode = o.mode;
   if (o.group_by != "none") s.group_by = o.group_by;
   s.sparse = o.sparse;
+  s.sparse_weight = o.sparse_weight;
   s.explain = o.explain;
   return run_search(s);
 }

@@ -96,7 +96,8 @@ int run_eval_retrieval(const EvalRetrievalOptions& o) {
     const search::Collection c = search::Collection::open(o.collection, /*writable=*/false, /*progress=*/false);
     const search::SparseScorer sparse = search::parse_sparse_scorer(o.sparse);
     for (const std::string& mode_name : o.modes) {
-      const search::QueryOptions query{.mode = search::parse_search_mode(mode_name), .sparse = sparse};
+      const search::QueryOptions query{
+          .mode = search::parse_search_mode(mode_name), .sparse = sparse, .sparse_weight = o.sparse_weight};
       eval::Run run;
       if (o.group_by.empty()) {
         const auto hits = c.search(texts, depth, query);

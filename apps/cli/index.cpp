@@ -70,6 +70,7 @@ int run_index_build(const IndexOptions& o) {
   options.ivfpq.m = o.pq_m;
   options.ivfpq.nprobe = o.nprobe;
   options.sparse = !o.no_sparse;
+  options.tfidf.analyzer.stem = !o.no_stem;
   options.bm25 = {.k1 = o.bm25_k1,
                   .b = o.bm25_b,
                   .delta = o.bm25_delta,
@@ -102,7 +103,10 @@ int run_search(const SearchOptions& o) {
   if (o.ef_search > 0) c.set_ef_search(o.ef_search);
   if (o.nprobe > 0) c.set_nprobe(o.nprobe);
   const search::SearchMode mode = search::parse_search_mode(o.mode);
-  const search::QueryOptions query{.mode = mode, .sparse = search::parse_sparse_scorer(o.sparse), .explain = o.explain};
+  const search::QueryOptions query{.mode = mode,
+                                   .sparse = search::parse_sparse_scorer(o.sparse),
+                                   .explain = o.explain,
+                                   .sparse_weight = o.sparse_weight};
   if (!o.group_by.empty()) {
     const std::int64_t depth = o.depth > 0 ? o.depth : std::max<std::int64_t>(100, 10 * o.k);
     const auto results = c.search_grouped(queries, o.k, query, o.per_group, depth);

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"title", "none"}));
   demo_cmd->add_option("--sparse", demo_search.sparse, "the sparse list: bm25 | tfidf")
       ->check(CLI::IsMember({"bm25", "tfidf"}));
+  demo_cmd->add_option("--sparse-weight", demo_search.sparse_weight, "hybrid: weight of the sparse list (dense: 1)")
+      ->check(CLI::Range(0.0, 1e6));
   demo_cmd->add_flag("--explain", demo_search.explain, "name the query terms each result matched");
   embed::cli::DemoOptions demo;
   auto* demo_mlp = demo_cmd->add_subcommand("mlp", "train a small MLP end to end, save and reload it (safetensors)");
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
   index_build->add_option("--ef-search", idx.ef_search, "HNSW candidates while searching")
       ->check(CLI::Range(1, 100000));
   index_build->add_flag("--no-sparse", idx.no_sparse, "keep no sparse rows (no sparse or hybrid search)");
+  index_build->add_flag("--no-stem", idx.no_stem, "sparse terms are the words as they are (default: Porter2 stems)");
   index_build->add_option("--bm25-k1", idx.bm25_k1, "BM25 term-frequency saturation (Pyserini 0.9, Lucene 1.2)")
       ->check(CLI::Range(0.0, 1e6));
   index_build->add_option("--bm25-b", idx.bm25_b, "BM25 length normalisation (Pyserini 0.4, Lucene 0.75)")
@@ -253,6 +256,9 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--sparse", srch.sparse, "the sparse list: bm25 (Okapi BM25, default) | tfidf (cosine)")
       ->check(CLI::IsMember({"bm25", "tfidf"}));
   search_cmd->add_flag("--explain", srch.explain, "name the query terms each hit matched and what each added");
+  search_cmd
+      ->add_option("--sparse-weight", srch.sparse_weight, "hybrid: weight of the sparse list in the fusion (dense: 1)")
+      ->check(CLI::Range(0.0, 1e6));
   search_cmd
       ->add_option("--group-by", srch.group_by, "title: one result per distinct title, ranked by its best document")
       ->check(CLI::IsMember({"title"}));
@@ -317,6 +323,8 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"dense", "sparse", "hybrid"}));
   eval_retrieval->add_option("--sparse", er.sparse, "bm25 | tfidf")->check(CLI::IsMember({"bm25", "tfidf"}));
+  eval_retrieval->add_option("--sparse-weight", er.sparse_weight, "hybrid: weight of the sparse list (dense: 1)")
+      ->check(CLI::Range(0.0, 1e6));
   eval_retrieval->add_option("--group-by", er.group_by, "title: rank titles, each judged by its best document")
       ->check(CLI::IsMember({"title"}));
   eval_retrieval->add_option("--depth", er.depth, "results per query")->check(CLI::Range(1, 100000));

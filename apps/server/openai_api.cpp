@@ -174,6 +174,12 @@ SearchRequest parse_search_request(const std::string& body, const Limits& limits
     if (m != "bm25" && m != "tfidf") throw ApiError(400, "'sparse' must be \"bm25\" or \"tfidf\"", "sparse");
     r.sparse = m.get<std::string>();
   }
+  if (j.contains("sparse_weight")) {
+    const auto& w = j["sparse_weight"];
+    if (!w.is_number() || !std::isfinite(w.get<double>()) || w.get<double>() < 0 || w.get<double>() > 1e6)
+      throw ApiError(400, "'sparse_weight' must be a number from 0 to 1e6", "sparse_weight");
+    r.sparse_weight = w.get<double>();
+  }
   if (j.contains("explain")) {
     if (!j["explain"].is_boolean()) throw ApiError(400, "'explain' must be true or false", "explain");
     r.explain = j["explain"].get<bool>();

@@ -69,6 +69,7 @@ struct SearchRequest {
   std::string mode = "dense";
   std::string sparse = "bm25";  // the sparse list of sparse and hybrid search: bm25 | tfidf
   bool explain = false;         // matched terms per hit
+  double sparse_weight = 1;     // hybrid: the sparse list's weight in the fusion
 };
 SearchRequest parse_search_request(const std::string& body, const Limits& limits);
 

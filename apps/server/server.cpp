@@ -138,7 +138,8 @@ int serve(const ServerOptions& o) {
                       collection->search(r.queries, r.k,
                                          search::QueryOptions{.mode = search::parse_search_mode(r.mode),
                                                               .sparse = search::parse_sparse_scorer(r.sparse),
-                                                              .explain = r.explain});
+                                                              .explain = r.explain,
+                                                              .sparse_weight = r.sparse_weight});
                   nlohmann::json data = nlohmann::json::array();
                   for (std::size_t q = 0; q < results.size(); ++q) {
                     data.push_back({{"object", "search_result"},

@@ -11,9 +11,14 @@ run of GCIDE's text. The first gloss of each sense is used ("n 1: gloss;
 "example" [syn: ...]": the text before the first ';', '"' or '['); glosses
 of fewer than 3 words, or that contain their own headword, are dropped; the
 headword must be a single word that titles a GCIDE entry. A seeded sample
-of --n of them is written, in dict-wn's order.
+of --n of them is written, in dict-wn's order, leaving out those of the
+sets named by --exclude.
 
-Usage: make_wordnet_glosses.py --corpus gcide.jsonl [-o wordnet-glosses.tsv] [--n 500] [--seed 1]"""
+Set (b), the evaluation: --n 500 --seed 1 (wordnet-glosses.tsv). The
+development set on which settings are chosen (wordnet-dev.tsv):
+--n 500 --seed 2 --exclude wordnet-glosses.tsv.
+
+Usage: make_wordnet_glosses.py --corpus gcide.jsonl [-o wordnet-glosses.tsv] [--n 500] [--seed 1] [--exclude SET.tsv]"""
 import argparse
 import json
 import os
@@ -39,7 +44,12 @@ def main():
     ap.add_argument("--dict-dir", default="/usr/share/dictd")
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--exclude", action="append", default=[], help="a set (gloss TAB headword) to leave out")
     args = ap.parse_args()
+    excluded = set()
+    for path in args.exclude:
+        with open(path, encoding="utf-8") as f:
+            excluded.update(tuple(line.rstrip("\n").split("\t")) for line in f if not line.startswith("#"))
     titles, grams = set(), set()
     with open(args.corpus, encoding="utf-8") as f:
         for line in f:
@@ -58,7 +68,7 @@ def main():
         for m in SENSE.finditer(text):
             gloss = " ".join(re.split(r'[;"\[]', m.group(1))[0].split()).strip()
             w = words(gloss)
-            if len(w) < 3 or head.lower() in w or (gloss, head) in seen:
+            if len(w) < 3 or head.lower() in w or (gloss, head) in seen or (gloss, head) in excluded:
                 continue
             n = min(len(w), N)
             if any(hash(tuple(w[i:i + n])) in grams for i in range(len(w) - n + 1)):
@@ -67,8 +77,9 @@ def main():
             candidates.append((gloss, head))
     keep = sorted(random.Random(args.seed).sample(range(len(candidates)), min(args.n, len(candidates))))
     with dictd.atomic_output(args.output) as out:
-        out.write("# Set (b): WordNet 3 glosses (Debian dict-wn) that GCIDE does not contain, with their headword.\n"
-                  f"# Written by bench/dictionary/make_wordnet_glosses.py --n {args.n} --seed {args.seed}.\n")
+        exclude = "".join(f" --exclude {os.path.basename(p)}" for p in args.exclude)
+        out.write("# WordNet 3 glosses (Debian dict-wn) that GCIDE does not contain, with their headword.\n"
+                  f"# Written by bench/dictionary/make_wordnet_glosses.py --n {args.n} --seed {args.seed}{exclude}.\n")
         for i in keep:
             out.write(f"{candidates[i][0]}\t{candidates[i][1]}\n")
     print(f"make_wordnet_glosses: {len(candidates)} held-out glosses, {len(keep)} written -> {args.output}")

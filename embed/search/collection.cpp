@@ -110,6 +110,7 @@ bool is_zero(const float* v, std::int64_t d) {
 
 text::VectorizerOptions CollectionOptions::default_tfidf() {
   text::VectorizerOptions v;
+  v.analyzer.stem = true;
   v.min_df = {1, false};
   v.max_df = {0.5, true};
   v.tf = text::TfScheme::log;
@@ -200,10 +201,17 @@ nlohmann::json groups_json(const std::vector<GroupedHit>& groups) {
 }
 
 std::vector<std::pair<std::int64_t, double>> reciprocal_rank_fusion(
-    const std::vector<std::vector<std::int64_t>>& ranked_lists, std::int64_t k, double k_rrf) {
+    const std::vector<std::vector<std::int64_t>>& ranked_lists, std::int64_t k, double k_rrf,
+    const std::vector<double>& weights) {
+  EMBED_CHECK(weights.empty() || weights.size() == ranked_lists.size(), "{} fusion weights for {} lists",
+              weights.size(), ranked_lists.size());
+  for (double w : weights) EMBED_CHECK(std::isfinite(w) && w >= 0, "fusion weights must be finite and >= 0, got {}", w);
   std::unordered_map<std::int64_t, double> score;
-  for (const auto& list : ranked_lists)
-    for (std::size_t r = 0; r < list.size(); ++r) score[list[r]] += 1.0 / (k_rrf + static_cast<double>(r + 1));
+  for (std::size_t l = 0; l < ranked_lists.size(); ++l) {
+    const auto& list = ranked_lists[l];
+    const double w = weights.empty() ? 1.0 : weights[l];
+    for (std::size_t r = 0; r < list.size(); ++r) score[list[r]] += w / (k_rrf + static_cast<double>(r + 1));
+  }
   std::vector<std::pair<std::int64_t, double>> fused(score.begin(), score.end());
   std::sort(fused.begin(), fused.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -663,7 +671,7 @@ std::vector<std::vector<Hit>> Collection::search(const std::vector<std::string>&
   for (std::size_t i = 0; i < queries.size(); ++i) {
     std::vector<std::pair<std::int64_t, double>> ranked;
     if (mode == SearchMode::hybrid) {
-      ranked = reciprocal_rank_fusion({dense[i], sparse[i]}, k);
+      ranked = reciprocal_rank_fusion({dense[i], sparse[i]}, k, 60.0, {1.0, options.sparse_weight});
     } else {
       const auto& ids = mode == SearchMode::dense ? dense[i] : sparse[i];
       const auto& s = mode == SearchMode::dense ? dense_scores[i] : sparse_scores[i];

@@ -246,6 +246,12 @@ TEST(ReciprocalRankFusion, FollowsTheFormula) {
   EXPECT_DOUBLE_EQ(fused[0].second, 1.0 / 61 + 1.0 / 62);
   EXPECT_DOUBLE_EQ(fused[2].second, 1.0 / 63);
   EXPECT_EQ(reciprocal_rank_fusion({{1, 2, 3}}, 2).size(), 2u);
+  // Weighted: the second list counts twice, so 8 (its first) wins.
+  const auto weighted = reciprocal_rank_fusion({{7, 8, 9}, {8, 7}}, 3, 60.0, {1.0, 2.0});
+  EXPECT_EQ(weighted[0].first, 8);
+  EXPECT_DOUBLE_EQ(weighted[0].second, 1.0 / 62 + 2.0 / 61);
+  EXPECT_THROW((void)reciprocal_rank_fusion({{1}}, 1, 60.0, {1.0, 2.0}), embed::InvalidArgument);
+  EXPECT_THROW((void)reciprocal_rank_fusion({{1}}, 1, 60.0, {-1.0}), embed::InvalidArgument);
 }
 
 TEST(DocumentStore, KeepsDocumentsSparseRowsAndMeta) {

@@ -8,6 +8,7 @@
 #endif
 
 #include "embed/core/error.h"
+#include "embed/text/sparse/stemmer.h"
 #include "embed/text/tokenize/tokenizer.h"
 #include "embed/text/tokenize/unicode.h"
 #include "embed/text/tokenize/utf8.h"
@@ -281,6 +282,25 @@ void Analyzer::word_tokens(std::string_view text, bool ascii, std::vector<std::s
     tokens.erase(std::remove_if(tokens.begin() + static_cast<std::ptrdiff_t>(first), tokens.end(),
                                 [&](std::string_view t) { return stop_.contains(t); }),
                  tokens.end());
+  if (opt_.stem) {
+    // The stems, one space apart (so n-grams of them read as joined) in a
+    // buffer padded as word_terms() promises.
+    thread_local std::string stems;
+    thread_local std::vector<std::size_t> at;
+    stems.clear();
+    at.clear();
+    for (std::size_t i = first; i < tokens.size(); ++i) {
+      at.push_back(stems.size());
+      stems += porter2_stem(tokens[i]);
+      at.push_back(stems.size());
+      stems += ' ';
+    }
+    stems.append(kWordPadding, '\0');
+    for (std::size_t i = first; i < tokens.size(); ++i) {
+      const std::size_t k = 2 * (i - first);
+      tokens[i] = std::string_view(stems).substr(at[k], at[k + 1] - at[k]);
+    }
+  }
 }
 
 void Analyzer::char_terms(std::string_view text, TermList& out) const {

@@ -7,7 +7,10 @@
 //   word: tokens = matches of (?u)\b\w\w+\b, i.e. maximal runs of two or more
 //     word characters (\w = letters, numbers, '_'), or the tokens of a
 //     tokenizer (tokenize/, e.g. a tokenizer.json) when one is given; stop
-//     words removed; n-grams joined by one space, for n in [ngram_min, ngram_max];
+//     words removed; with `stem`, each token replaced by its Porter2 stem
+//     (stemmer.h; not a scikit-learn option: Lucene's analyzers stem after
+//     removing stop words, and so do we); n-grams joined by one space, for n
+//     in [ngram_min, ngram_max];
 //   char: runs of two or more whitespace characters become one space, then
 //     every character n-gram of the document;
 //   char_wb: the same, but n-grams inside each whitespace-separated word
@@ -40,6 +43,7 @@ struct AnalyzerOptions {
   // Word tokens from this tokenizer (without special tokens) instead of the
   // regex, as scikit-learn's `tokenizer=`: it sees the preprocessed text.
   std::shared_ptr<const Tokenizer> tokenizer;
+  bool stem = false;  // word analyzer: English (Porter2) stems of the tokens
 };
 
 // A transparent hash so maps keyed by std::string can be probed with a string_view.

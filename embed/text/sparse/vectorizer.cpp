@@ -628,6 +628,7 @@ nlohmann::json options_to_json(const VectorizerOptions& opt) {
       {"strip_accents", name_of(a.strip_accents)},
       {"ngram_range", {a.ngram_min, a.ngram_max}},
       {"stop_words", a.stop_words},
+      {"stem", a.stem},
       {"min_df", {{"value", opt.min_df.value}, {"fraction", opt.min_df.fraction}}},
       {"max_df", {{"value", opt.max_df.value}, {"fraction", opt.max_df.fraction}}},
       {"max_features", opt.max_features},
@@ -650,6 +651,7 @@ VectorizerOptions options_from_json(const nlohmann::json& o, const std::string& 
   opt.analyzer.ngram_min = o.at("ngram_range").at(0).get<int>();
   opt.analyzer.ngram_max = o.at("ngram_range").at(1).get<int>();
   opt.analyzer.stop_words = o.at("stop_words").get<std::vector<std::string>>();
+  opt.analyzer.stem = o.value("stem", false);  // absent in models saved before stemming existed
   if (o.contains("tokenizer") && !o.at("tokenizer").is_null())
     opt.analyzer.tokenizer =
         std::make_shared<const Tokenizer>(parse_tokenizer_json(o.at("tokenizer").dump(), name + ": tokenizer"));
