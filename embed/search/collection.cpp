@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <unordered_map>
 
 #include "embed/core/error.h"
@@ -597,24 +598,22 @@ std::vector<std::vector<std::int64_t>> Collection::sparse_ranking(const text::Cs
 
 std::vector<MatchedTerm> Collection::explain(const text::CsrMatrix& query_counts, std::int64_t query, const Document& d,
                                              SparseScorer scorer) const {
-  // The document's row as the index weighed it, from its stored counts.
-  text::CsrMatrix row;
-  row.rows = 1;
-  row.cols = query_counts.cols;
-  row.indices.assign(d.sparse_terms.begin(), d.sparse_terms.end());
-  row.data.assign(d.sparse_weights.begin(), d.sparse_weights.end());
-  row.indptr = {0, static_cast<std::int64_t>(row.data.size())};
-  text::CsrMatrix q;
-  q.rows = 1;
-  q.cols = query_counts.cols;
+  const auto one_row = [&](std::span<const std::int32_t> terms, std::span<const double> values) {
+    text::CsrMatrix m;
+    m.rows = 1;
+    m.cols = query_counts.cols;
+    m.indices.assign(terms.begin(), terms.end());
+    m.data.assign(values.begin(), values.end());
+    m.indptr = {0, static_cast<std::int64_t>(m.data.size())};
+    return m;
+  };
   const auto qb = static_cast<std::size_t>(query_counts.indptr[static_cast<std::size_t>(query)]);
   const auto qe = static_cast<std::size_t>(query_counts.indptr[static_cast<std::size_t>(query + 1)]);
-  q.indices.assign(query_counts.indices.begin() + static_cast<std::ptrdiff_t>(qb),
-                   query_counts.indices.begin() + static_cast<std::ptrdiff_t>(qe));
-  q.data.assign(query_counts.data.begin() + static_cast<std::ptrdiff_t>(qb),
-                query_counts.data.begin() + static_cast<std::ptrdiff_t>(qe));
-  q.indptr = {0, static_cast<std::int64_t>(q.data.size())};
-  const text::CsrMatrix counts = q;
+  const std::span<const std::int32_t> q_terms(query_counts.indices.data() + qb, qe - qb);
+  const std::span<const double> q_counts(query_counts.data.data() + qb, qe - qb);
+  // The document's row and the query's as the index weighed them, from their counts.
+  const std::vector<double> doc_counts(d.sparse_weights.begin(), d.sparse_weights.end());
+  text::CsrMatrix row = one_row(d.sparse_terms, doc_counts), q = one_row(q_terms, q_counts);
   if (scorer == SparseScorer::bm25) {
     double dl = 0;
     for (double c : row.data) dl += c;
@@ -625,23 +624,20 @@ std::vector<MatchedTerm> Collection::explain(const text::CsrMatrix& query_counts
     weigh_tfidf(row);
     weigh_tfidf(q);
   }
+  // Both rows are sorted by term: walk them together.
   std::vector<MatchedTerm> out;
   for (std::size_t i = 0, j = 0; i < q.indices.size() && j < row.indices.size();) {
-    if (q.indices[i] < row.indices[j]) {
-      ++i;
-    } else if (q.indices[i] > row.indices[j]) {
-      ++j;
-    } else {
-      const auto t = static_cast<std::size_t>(q.indices[i]);
-      double count = 0;
-      for (std::size_t c = 0; c < counts.indices.size(); ++c)
-        if (counts.indices[c] == q.indices[i]) count = counts.data[c];
-      if (row.data[j] * q.data[i] != 0)
-        out.push_back({terms_->vocabulary()[t], count,
-                       scorer == SparseScorer::bm25 ? count * row.data[j] : q.data[i] * row.data[j]});
-      ++i;
-      ++j;
+    if (q.indices[i] != row.indices[j]) {
+      (q.indices[i] < row.indices[j] ? i : j)++;
+      continue;
     }
+    const auto t = static_cast<std::size_t>(q.indices[i]);
+    const auto c = std::lower_bound(q_terms.begin(), q_terms.end(), q.indices[i]);
+    const double count = q_counts[static_cast<std::size_t>(c - q_terms.begin())];
+    const double share = scorer == SparseScorer::bm25 ? count * row.data[j] : q.data[i] * row.data[j];
+    if (share != 0) out.push_back({terms_->vocabulary()[t], count, share});
+    ++i;
+    ++j;
   }
   std::sort(out.begin(), out.end(), [](const MatchedTerm& a, const MatchedTerm& b) {
     return a.contribution != b.contribution ? a.contribution > b.contribution : a.term < b.term;
