@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "apps/cli/commands.h"
 #include "embed/core/error.h"
@@ -77,6 +78,7 @@ int run_eval_retrieval(const EvalRetrievalOptions& o) {
   std::vector<std::string> labels;
   std::vector<eval::Run> runs;
   std::int64_t depth = o.depth;
+  std::optional<search::Collection> collection;  // opened once: searched, then asked for titles
   if (!o.run.empty()) {
     EMBED_CHECK(o.collection.empty(), "give either --run or --collection, not both");
     runs.push_back(eval::parse_trec_run(read_file(o.run), o.run));
@@ -93,7 +95,8 @@ int run_eval_retrieval(const EvalRetrievalOptions& o) {
       ids.push_back(q.id);
       texts.push_back(q.text);
     }
-    const search::Collection c = search::Collection::open(o.collection, /*writable=*/false, /*progress=*/false);
+    collection.emplace(search::Collection::open(o.collection, /*writable=*/false, /*progress=*/false));
+    const search::Collection& c = *collection;
     const search::SparseScorer sparse = search::parse_sparse_scorer(o.sparse);
     for (const std::string& mode_name : o.modes) {
       const search::QueryOptions query{
@@ -132,8 +135,7 @@ int run_eval_retrieval(const EvalRetrievalOptions& o) {
                       "judged document '{}' is not a collection id: give --beir DIR with its corpus.jsonl", d);
           ids.push_back(v);
         }
-      const search::Collection c = search::Collection::open(o.collection, false, false);
-      const auto docs = c.documents(ids);
+      const auto docs = collection->documents(ids);
       for (std::size_t i = 0; i < ids.size(); ++i)
         if (docs[i]) title_of[std::to_string(ids[i])] = docs[i]->title;
     }

@@ -124,8 +124,6 @@ SparseScorer parse_sparse_scorer(const std::string& name) {
   throw InvalidArgument(fmt::format("unknown sparse scorer '{}' (bm25 | tfidf)", name));
 }
 
-const char* sparse_scorer_name(SparseScorer scorer) { return scorer == SparseScorer::bm25 ? "bm25" : "tfidf"; }
-
 SearchMode parse_search_mode(const std::string& name) {
   if (name == "dense") return SearchMode::dense;
   if (name == "sparse") return SearchMode::sparse;

@@ -65,7 +65,6 @@ SearchMode parse_search_mode(const std::string& name);  // dense | sparse | hybr
 // The sparse list: BM25 over the term counts, or cosine of TF-IDF rows.
 enum class SparseScorer { bm25, tfidf };
 SparseScorer parse_sparse_scorer(const std::string& name);  // bm25 | tfidf
-const char* sparse_scorer_name(SparseScorer scorer);
 
 struct QueryOptions {
   SearchMode mode = SearchMode::dense;
