@@ -185,3 +185,34 @@ def test_bad_files_are_clear_errors(tmp_path, qrels, run_text, message):
     (tmp_path / "run.trec").write_text(run_text)
     r = run("eval", "retrieval", "--qrels", str(tmp_path / "qrels.tsv"), "--run", str(tmp_path / "run.trec"))
     assert r.returncode == 1 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_grouped_with_collection_ids(tmp_path, licence_model):
+    """Without a corpus.jsonl, judged documents are collection ids and their
+    titles come from the collection."""
+    paras = licence_paragraphs()[:200]
+    docs = write_jsonl(tmp_path / "docs.jsonl", [{"id": i, "title": p["title"], "text": p["text"]}
+                                                for i, p in enumerate(paras)])
+    coll = tmp_path / "coll"
+    assert run("index", "build", "--model", licence_model, "--input", docs, "-o", str(coll)).returncode == 0
+    picked = [3, 50, 120, 180]
+    queries = [{"_id": f"Q{i}", "text": " ".join(paras[i]["text"].split()[2:10])} for i in picked]
+    write_jsonl(tmp_path / "queries.jsonl", queries)
+    qrels = {f"Q{i}": {str(i): 1} for i in picked}
+    r = run("eval", "retrieval", "--collection", str(coll), "--queries", str(tmp_path / "queries.jsonl"), "--qrels",
+            write_qrels(tmp_path / "qrels.tsv", qrels), "--group-by", "title", "--mode", "sparse", "--depth", "20",
+            "--json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)[0]["metrics"]
+    s = run("search", str(coll), *[q["text"] for q in queries], "--mode", "sparse", "--group-by", "title", "-k", "20",
+            "--json")
+    title_run = {q["_id"]: {g["title"].lower(): -float(g["rank"]) for g in json.loads(line)["groups"]}
+                 for q, line in zip(queries, s.stdout.splitlines())}
+    title_qrels = {f"Q{i}": {paras[i]["title"].lower(): 1} for i in picked}
+    want, _ = ref.evaluate(title_run, title_qrels, (1, 10, 100))
+    for name, value in want.items():
+        assert got[name] == pytest.approx(value, abs=1e-9), name
+    bad = write_qrels(tmp_path / "bad.tsv", {"Q3": {"p-3": 1}})
+    r = run("eval", "retrieval", "--collection", str(coll), "--queries", str(tmp_path / "queries.jsonl"), "--qrels", bad,
+            "--group-by", "title")
+    assert r.returncode == 1 and "not a collection id" in r.stderr
